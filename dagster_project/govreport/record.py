@@ -1,0 +1,79 @@
+"""Result types of the parser: the canonical record, its issues and per-cell provenance.
+
+The canonical record is the shape of ``shared/GOLD_FORMAT.md``; ``ParseResult.to_json`` is the
+JSON Lines contract of ``govreport parse``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+# Statuses a parse can end in. Everything except PARSED is a quarantine reason.
+PARSED = "parsed"
+EMPTY = "empty"
+BINARY = "binary"
+UNDECODABLE = "undecodable"
+NOT_A_REPORT = "not_a_report"
+UNKNOWN_FORMAT = "unknown_format"
+NO_TEXT_LAYER = "no_text_layer"
+PARSER_FAILURE = "parser_failure"
+
+ERROR = "error"
+WARNING = "warning"
+INFO = "info"
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One anomaly found while parsing; never silently dropped."""
+
+    code: str
+    severity: str
+    message: str
+    location: str | None = None  # e.g. "line 123" or "page 2"
+    cell: str | None = None  # cell id, e.g. "t3.granted[6]"
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+@dataclass(frozen=True)
+class CellSource:
+    """Where a cell's value came from in the input."""
+
+    raw: str | None  # the cell text as read (after decoding), None when the cell is absent
+    line: int | None = None  # 1-based line of the normalized text
+    offset: int | None = None  # character offset of the cell in the normalized text
+    page: int | None = None  # PDF page (1-based)
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+@dataclass
+class ParseResult:
+    file: str
+    status: str
+    record: dict[str, Any] | None = None
+    issues: list[Issue] = field(default_factory=list)
+    provenance: dict[str, CellSource] = field(default_factory=dict)
+    encoding: str | None = None
+    source_kind: str = "text"
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == PARSED
+
+    def to_json(self, provenance: bool = True) -> dict[str, Any]:
+        out: dict[str, Any] = {"file": self.file, "status": self.status}
+        if self.record:
+            out.update({k: v for k, v in self.record.items() if k != "file"})
+        out["encoding"] = self.encoding
+        out["source_kind"] = self.source_kind
+        out.update(self.meta)
+        out["issues"] = [i.to_json() for i in self.issues]
+        if provenance:
+            out["provenance"] = {k: v.to_json() for k, v in self.provenance.items()}
+        return out
