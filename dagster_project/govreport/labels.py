@@ -1,0 +1,100 @@
+"""Label catalogs for each table and a scanner that finds labels inside a cell or a flattened line.
+
+Labels are matched on their *match form* (see ``template.match_form``), so punctuation of either
+width, spaces and quote styles do not matter. Aliases from ``data/template.json`` cover typos and
+variants; ``fuzzy_row`` handles the remaining near-misses of whole cells.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from . import template
+
+ROW = "row"  # a data row of the table (table 二 rows, table 三 rows)
+GROUP = "group"  # a table 三 group cell such as (三)不予公开
+HEADER = "header"  # header or caption text, carries no values
+
+TABLES = ("table2", "table3", "table4")
+
+
+@dataclass(frozen=True)
+class Label:
+    role: str
+    key: str  # row key (table 三), row index "r<i>" (table 二), group key, or the header text
+
+
+@dataclass(frozen=True)
+class Match:
+    start: int  # span in the scanned text
+    end: int
+    label: Label
+
+
+class Catalog:
+    def __init__(self, entries: dict[str, Label]):
+        self.entries = entries
+        alternatives = sorted(entries, key=len, reverse=True)
+        self.pattern = re.compile("|".join(re.escape(a) for a in alternatives))
+        self.fuzzy_pool = [(a, lab) for a, lab in entries.items() if lab.role == ROW and len(a) >= 5]
+
+    def scan(self, text: str) -> list[Match]:
+        """Non-overlapping label matches in ``text``, leftmost-longest, as spans of ``text``."""
+        form, index = template.match_form_with_map(text)
+        out = []
+        for m in self.pattern.finditer(form):
+            out.append(Match(index[m.start()], index[m.end() - 1] + 1, self.entries[m.group()]))
+        return out
+
+    def fuzzy_row(self, text: str) -> Label | None:
+        """Best row label for a whole cell that matched nothing exactly (typos like 行政止公开)."""
+        form = template.match_form(text)
+        if len(form) < 5 or sum(ch.isdigit() for ch in form) > 2:
+            return None
+        best, best_ratio = None, 0.0
+        for alias, lab in self.fuzzy_pool:
+            ratio = difflib.SequenceMatcher(None, form, alias, autojunk=False).ratio()
+            if ratio > best_ratio:
+                best, best_ratio = lab, ratio
+        return best if best_ratio >= 0.8 else None
+
+
+def _add(entries: dict[str, Label], text: str, label: Label) -> None:
+    form = template.match_form(text)
+    if form and form not in entries:
+        entries[form] = label
+
+
+@lru_cache(maxsize=None)
+def catalog(table: str) -> Catalog:
+    data = template.raw()
+    entries: dict[str, Label] = {}
+    if table == "table3":
+        for row in data["table3_rows"]:
+            for text in [row["label"], *row["aliases"]]:
+                _add(entries, text, Label(ROW, row["key"]))
+        for group in data["table3_groups"]:
+            for text in [group["label"] or "", *group.get("aliases", [])]:
+                if group.get("first_row"):
+                    _add(entries, text, Label(GROUP, group["group"]))
+    elif table == "table2":
+        for fmt in (template.FORMAT_2021, template.FORMAT_2019):
+            for row in data["table2"][fmt]:
+                for text in [row["label"], *row.get("aliases", [])]:
+                    # Rows are identified by their normalized label; the format picks the keys.
+                    _add(entries, text, Label(ROW, template.match_form(row["label"])))
+    for text in data["headers"][table]:
+        _add(entries, text, Label(HEADER, template.match_form(text)))
+    return Catalog(entries)
+
+
+def table2_row_label(fmt: str, label_key: str) -> template.Table2Row | None:
+    """The table 二 row of ``fmt`` whose label (or alias) has match form ``label_key``."""
+    for row in template.table2_rows(fmt):
+        forms = {template.match_form(t) for t in (row.label, *row.aliases)}
+        if label_key in forms:
+            return row
+    return None

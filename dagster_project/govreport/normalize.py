@@ -1,0 +1,53 @@
+"""Text normalization: width folding, script conversion, pinyin removal, stray spaces.
+
+Normalization works line by line and never adds or removes a line, so line numbers of the
+normalized text are line numbers of the decoded input (provenance depends on it).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from opencc import OpenCC
+
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# Pinyin that mirror sites inject right after a character: 發(fā)布 -> 發布.
+_PINYIN = re.compile(rf"(?<=[{_CJK}])\((?:[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{{1,7}}\d?)\)")
+# Spaces between two CJK characters (or CJK and CJK punctuation) are layout noise: 商业 企业.
+_CJK_SPACE = re.compile(rf"(?<=[{_CJK}“”、])[ \t]+(?=[{_CJK}“”(])|(?<=[{_CJK}])[ \t]+(?=[“”、])")
+_SPACES = re.compile(r"[\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]")
+_NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x0b\x0c\x85]")
+# Characters dropped outright: zero-width and control characters other than tab/newline.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\u200c-\u200f\u2060]")
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> OpenCC:
+    return OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    return _t2s().convert(text)
+
+
+def normalize_line(line: str) -> str:
+    line = _SPACES.sub(" ", line)
+    line = unicodedata.normalize("NFKC", line)
+    line = _CONTROL.sub("", line)
+    line = _PINYIN.sub("", line)
+    return _CJK_SPACE.sub("", line)
+
+
+def normalize_text(text: str) -> list[str]:
+    """Return the normalized lines of a decoded report (same number of lines as the input)."""
+    text = _NEWLINES.sub("\n", text)
+    lines = text.split("\n")
+    # NFKC first (full-width parentheses become ASCII, which the pinyin pattern needs), then
+    # pinyin removal, then script conversion: OpenCC converts line by line joined once.
+    folded = [normalize_line(line) for line in lines]
+    converted = to_simplified("\n".join(folded)).split("\n")
+    if len(converted) != len(folded):  # defensive: never let conversion shift line numbers
+        converted = [to_simplified(line) for line in folded]
+    return [_CJK_SPACE.sub("", line) for line in converted]

@@ -1,0 +1,197 @@
+"""Parse one raw report (text, HTML, PDF or DOCX bytes) into the canonical record.
+
+Pure library code: no Dagster, dbt or DuckDB import. ``parse_bytes`` never raises; a file that
+cannot be read comes back with a non-``parsed`` status and a reason.
+"""
+
+from __future__ import annotations
+
+import re
+
+from . import align, fees, identities, metadata, sections, template
+from . import labels as lab
+from .decode import UndecodableError, decode
+from .normalize import normalize_line, normalize_text, to_simplified
+from .record import (
+    BINARY,
+    EMPTY,
+    ERROR,
+    INFO,
+    NO_TEXT_LAYER,
+    NOT_A_REPORT,
+    PARSED,
+    PARSER_FAILURE,
+    UNDECODABLE,
+    UNKNOWN_FORMAT,
+    WARNING,
+    CellSource,
+    Issue,
+    ParseResult,
+)
+from .tokens import LABEL, tokenize
+
+# Bump when the parser's output for the same bytes can change: the warehouse re-parses on change.
+PARSER_VERSION = "1.0.0"
+
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+
+
+def parse_bytes(data: bytes, name: str) -> ParseResult:
+    """Parse the bytes of one file named ``name``. Never raises."""
+    try:
+        return _parse(data, name)
+    except Exception as exc:  # the contract: a bad file never stops the others
+        return ParseResult(name, PARSER_FAILURE, issues=[
+            Issue("parser_failure", ERROR, f"{type(exc).__name__}: {exc}")])
+
+
+def parse_file(path) -> ParseResult:
+    from pathlib import Path
+
+    p = Path(path)
+    return parse_bytes(p.read_bytes(), p.name)
+
+
+def _read(data: bytes, name: str) -> tuple[str | None, ParseResult | None, dict]:
+    """Decode to text. Returns (text, early_result, extras)."""
+    from .readers.document import NoTextLayer, UnreadableDocument, read_document, sniff_kind
+
+    kind = sniff_kind(data, name)
+    if kind == "binary":
+        return None, ParseResult(name, BINARY, issues=[Issue("binary", ERROR, "the file is binary, not text")]), {}
+    if kind in ("html", "pdf", "docx"):
+        try:
+            doc = read_document(data, kind)
+        except NoTextLayer as exc:
+            return None, ParseResult(name, NO_TEXT_LAYER, source_kind=kind, issues=[
+                Issue("no_text_layer", ERROR, f"no text layer (scanned document?): {exc}")]), {}
+        except UnreadableDocument as exc:
+            return None, ParseResult(name, UNDECODABLE, source_kind=kind, issues=[
+                Issue("undecodable", ERROR, f"unreadable {kind}: {exc}")]), {}
+        return doc.text, None, {"kind": kind, "line_pages": doc.line_pages, "meta": doc.meta,
+                                "encoding": doc.meta.get("encoding")}
+    try:
+        text, encoding = decode(data)
+    except UndecodableError as exc:
+        return None, ParseResult(name, UNDECODABLE, issues=[Issue("undecodable", ERROR, str(exc))]), {}
+    if text and len(_CONTROL.findall(text[:20000])) > 0.02 * min(len(text), 20000):
+        return None, ParseResult(name, BINARY, encoding=encoding, issues=[
+            Issue("binary", ERROR, "the text is mostly control characters")]), {}
+    return text, None, {"kind": "text", "line_pages": [], "meta": {}, "encoding": encoding}
+
+
+def _detect_format(region_text: str) -> tuple[str | None, int, int]:
+    markers = template.raw()["format_markers"]
+    form = template.match_form(region_text)
+    n2019 = sum(template.match_form(m) in form for m in markers["2019"])
+    n2021 = sum(template.match_form(m) in form for m in markers["2021"])
+    if n2019 > n2021:
+        return template.FORMAT_2019, n2019, n2021
+    if n2021 > n2019:
+        return template.FORMAT_2021, n2019, n2021
+    return None, n2019, n2021
+
+
+def _parse(data: bytes, name: str) -> ParseResult:
+    if not data.strip():
+        return ParseResult(name, EMPTY, issues=[Issue("empty", ERROR, "the file is empty")])
+    text, early, extras = _read(data, name)
+    if early is not None:
+        return early
+    assert text is not None
+    lines = normalize_text(text)
+    doc = "\n".join(lines)
+    line_starts = [0]
+    for line in lines[:-1]:
+        line_starts.append(line_starts[-1] + len(line) + 1)
+    issues: list[Issue] = []
+    regions = sections.find_sections(doc)
+
+    def region_tokens(table: str):
+        region = regions.get(table)
+        if region is None:
+            return []
+        return tokenize(sections.region_lines(doc, line_starts, region), lab.catalog(table))
+
+    t2_tokens, t3_tokens, t4_tokens = (region_tokens(t) for t in ("table2", "table3", "table4"))
+    found = {
+        "table2": any(t.kind == LABEL and t.label.role == lab.ROW for t in t2_tokens),
+        "table3": any(t.kind == LABEL and t.label.role in (lab.ROW, lab.GROUP) for t in t3_tokens),
+        "table4": any(t.kind == LABEL for t in t4_tokens),
+    }
+    meta_in = extras.get("meta", {})
+    title_lines = [normalize_line(to_simplified(meta_in["title"]))] if meta_in.get("title") else []
+    meta = metadata.extract(title_lines + lines)
+    if not any(found.values()):
+        markers = sum(m in doc for m in template.raw()["report_markers"])
+        if markers >= 2 or meta.agency:
+            return ParseResult(name, UNKNOWN_FORMAT, encoding=extras.get("encoding"), source_kind=extras["kind"],
+                               issues=[Issue("unknown_format", ERROR, "reads like an annual report but none of "
+                                             "its tables matches the 2021 or 2019 template")])
+        return ParseResult(name, NOT_A_REPORT, encoding=extras.get("encoding"), source_kind=extras["kind"],
+                           issues=[Issue("not_a_report", ERROR, "no annual report tables or headings found")])
+    for table, ok in found.items():
+        if not ok:
+            issues.append(Issue("missing_table", WARNING, f"{table} not found; its cells are null", None, table))
+    region2 = regions.get("table2")
+    fmt, n2019, n2021 = _detect_format(doc[region2.start : region2.end] if region2 else doc)
+    if fmt is None:
+        fmt, n2019, n2021 = _detect_format(doc)
+    if fmt is None:
+        fmt = template.FORMAT_2021
+        issues.append(Issue("format_inferred", WARNING, "no 2021 or 2019 column labels found; assumed 2021"))
+    elif n2019 and n2021:
+        issues.append(Issue("mixed_format_markers", INFO, f"{n2021} markers of the 2021 format and {n2019} of "
+                            f"the 2019 format; read as {fmt}"))
+    t2 = align.align_table2(t2_tokens, fmt)
+    t3, t3_layout = align.align_table3(t3_tokens, fmt)
+    t4 = align.align_table4(t4_tokens) if found["table4"] else _empty_table4()
+    if t3_layout != fmt:
+        issues.append(Issue("mixed_layout", INFO, f"table 二 uses the {fmt} format, table 三 the {t3_layout} "
+                            "layout of (六)其他处理"))
+    if meta.agency is None:
+        issues.append(Issue("missing_agency", WARNING, "the report does not name its agency in a title or intro"))
+    if meta.year is None:
+        issues.append(Issue("missing_year", WARNING, "no statistics year found"))
+    for table in (t2, t3, t4):
+        issues.extend(table.issues)
+    record = {
+        "file": name,
+        "agency": meta.agency,
+        "year": meta.year,
+        "format": fmt,
+        "table2": {k: t2.values.get(k) for k in template.table2_keys(fmt)},
+        "table3": t3.values,
+        "table4": {k: t4.values.get(k) for k in template.table4_keys()},
+    }
+    issues.extend(identities.check(record))
+    provenance = {**t2.sources, **t3.sources, **t4.sources}
+    pages = extras.get("line_pages") or []
+    if pages:
+        provenance = {k: _with_page(v, pages) for k, v in provenance.items()}
+    fee_region = regions.get("other")
+    fee = fees.extract(doc[fee_region.start : fee_region.end] if fee_region else doc)
+    out_meta = {
+        "table3_layout": t3_layout,
+        "publish_date": meta_in.get("publish_date") or meta.publish_date,
+        "source_url": meta_in.get("source_url") or meta.source_url,
+        "fee": fee.to_json(),
+    }
+    return ParseResult(name, PARSED, record, issues, provenance, extras.get("encoding"), extras["kind"], out_meta)
+
+
+def _with_page(src: CellSource, pages: list) -> CellSource:
+    if src.line is None or src.line - 1 >= len(pages):
+        return src
+    return CellSource(src.raw, src.line, src.offset, pages[src.line - 1])
+
+
+def _empty_table4() -> align.TableResult:
+    result = align.TableResult()
+    for key in template.table4_keys():
+        result.values[key] = None
+        result.sources[f"t4.{key}"] = CellSource(raw=None)
+    return result
+
+
+__all__ = ["PARSER_VERSION", "parse_bytes", "parse_file"]

@@ -1,0 +1,71 @@
+"""Locate the report's sections and the text regions that hold tables 二, 三 and 四."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from . import template
+
+SECTION_ORDER = ("table2", "table3", "table4", "problems", "other")
+
+
+@dataclass(frozen=True)
+class Region:
+    name: str
+    start: int  # character offsets in the normalized document
+    end: int
+    found_by: str  # "heading" | "fallback"
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> dict[str, re.Pattern]:
+    return {name: re.compile(p) for name, p in template.raw()["headings"].items()}
+
+
+def find_sections(doc: str) -> dict[str, Region]:
+    """Regions of the tables and of sections 五/六, in document order; missing ones are absent."""
+    starts: dict[str, tuple[int, str]] = {}
+    cursor = 0
+    for name in SECTION_ORDER:
+        m = _patterns()[name].search(doc, cursor)
+        if m:
+            starts[name] = (m.start(), "heading")
+            cursor = m.end()
+    fallbacks = template.raw()["fallback_starts"]
+    for name in ("table2", "table3", "table4"):
+        if name in starts:
+            continue
+        lo = max((s for n, (s, _) in starts.items() if SECTION_ORDER.index(n) < SECTION_ORDER.index(name)),
+                 default=0)
+        hits = [doc.find(marker, lo) for marker in fallbacks[name]]
+        hits = [h for h in hits if h >= 0]
+        if hits:
+            at = doc.rfind("\n", 0, min(hits)) + 1
+            later = [s for n, (s, _) in starts.items() if SECTION_ORDER.index(n) > SECTION_ORDER.index(name)]
+            if not later or at < min(later):
+                starts[name] = (at, "fallback")
+    ordered = sorted(starts.items(), key=lambda kv: kv[1][0])
+    regions = {}
+    for i, (name, (start, how)) in enumerate(ordered):
+        end = ordered[i + 1][1][0] if i + 1 < len(ordered) else len(doc)
+        regions[name] = Region(name, start, end, how)
+    return regions
+
+
+def region_lines(doc: str, line_starts: list[int], region: Region) -> list[tuple[int, int, str]]:
+    """``(line_number, offset, text)`` for the part of each line inside ``region``."""
+    import bisect
+
+    first = bisect.bisect_right(line_starts, region.start) - 1
+    out = []
+    for i in range(first, len(line_starts)):
+        lo = line_starts[i]
+        if lo >= region.end:
+            break
+        hi = line_starts[i + 1] - 1 if i + 1 < len(line_starts) else len(doc)
+        a, b = max(lo, region.start), min(hi, region.end)
+        if a < b:
+            out.append((i + 1, a, doc[a:b]))
+    return out

@@ -1,0 +1,88 @@
+"""The official report template, loaded from ``data/template.json`` (the one home of the Chinese labels)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+FORMAT_2021 = "2021"
+FORMAT_2019 = "2019"
+
+# Characters kept when labels are compared: CJK ideographs, ASCII letters and digits. Everything
+# else (punctuation of either width, quotes, spaces, numbering dots) is layout noise for matching.
+_KEEP = re.compile(r"[0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def match_form(text: str) -> str:
+    return "".join(_KEEP.findall(text))
+
+
+def match_form_with_map(text: str) -> tuple[str, list[int]]:
+    """Match form of ``text`` and, for each kept character, its index in ``text``."""
+    chars: list[str] = []
+    index: list[int] = []
+    for i, ch in enumerate(text):
+        if _KEEP.match(ch):
+            chars.append(ch)
+            index.append(i)
+    return "".join(chars), index
+
+
+@lru_cache(maxsize=1)
+def raw() -> dict:
+    with resources.files(__package__).joinpath("data/template.json").open(encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+@dataclass(frozen=True)
+class Table2Row:
+    label: str
+    aliases: tuple[str, ...]
+    keys: tuple[str, ...]
+    signed: frozenset[str]
+    amount: bool
+
+
+def table3_rows(layout: str) -> list[str]:
+    return [r["key"] for r in raw()["table3_rows"] if layout in r["formats"]]
+
+
+def table3_columns() -> list[str]:
+    return [c["key"] for c in raw()["table3_columns"]]
+
+
+def table2_rows(fmt: str) -> list[Table2Row]:
+    return [
+        Table2Row(
+            label=r["label"],
+            aliases=tuple(r.get("aliases", [])),
+            keys=tuple(c[0] for c in r["cells"]),
+            signed=frozenset(r.get("signed", [])),
+            amount=bool(r.get("amount")),
+        )
+        for r in raw()["table2"][fmt]
+    ]
+
+
+def table2_keys(fmt: str) -> list[str]:
+    return [k for row in table2_rows(fmt) for k in row.keys]
+
+
+def table4_keys() -> list[str]:
+    t4 = raw()["table4"]
+    return [f"{b['key']}_{r['key']}" for b in t4["blocks"] for r in t4["results"]]
+
+
+def table3_groups() -> dict[str, dict]:
+    return {g["group"]: g for g in raw()["table3_groups"]}
+
+
+def row_group(key: str) -> str:
+    return next(r["group"] for r in raw()["table3_rows"] if r["key"] == key)
+
+
+def placeholders() -> frozenset[str]:
+    return frozenset(raw()["placeholders"])

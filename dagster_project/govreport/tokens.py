@@ -1,0 +1,150 @@
+"""Layout reading: turn the lines of a table region into a stream of cell tokens.
+
+Every text layout seen in real reports reduces to the same stream:
+- pipe layouts (one cell per line ending in ``|``, whole rows with ``|`` separators, Markdown):
+  each ``|`` closes a cell; an empty cell is a blank; a line of only pipes is row padding;
+- unseparated layouts (one cell per line, blank lines between cells, flattened text): labels
+  are found inside the line and the text between them is split on whitespace into values; a
+  value that is a fused digit run is split later, by ``segment``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from . import labels as lab
+from .template import placeholders
+
+LABEL = "label"
+VALUE = "value"
+BLANK = "blank"
+BREAK = "break"  # row padding, end of a row line, or a Markdown separator
+TEXT = "text"  # text that is neither a label nor a value (unknown header, narrative)
+
+
+@dataclass
+class Token:
+    kind: str
+    text: str
+    line: int  # 1-based line number
+    offset: int  # character offset in the normalized document
+    label: lab.Label | None = None
+    explicit: bool = False  # the value was a delimited cell (never split further)
+
+
+_NUMBERISH = re.compile(r"^[+-]?\d")
+_MD_SEPARATOR = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+_ONLY_PIPES = re.compile(r"^[\s|]*$")
+# A long run of CJK text with no label is narrative, not a table cell.
+_NARRATIVE = re.compile(r"[\u4e00-\u9fff]{25,}")
+
+
+def _is_value_text(text: str) -> bool:
+    t = text.strip()
+    return bool(_NUMBERISH.match(t)) or t in placeholders()
+
+
+def _cell_tokens(cell: str, line: int, offset: int, catalog: lab.Catalog) -> list[Token]:
+    """Tokens of one delimited cell: a blank, a value, or labels (possibly several)."""
+    stripped = cell.strip()
+    if not stripped:
+        return [Token(BLANK, "", line, offset, explicit=True)]
+    start = offset + cell.index(stripped[0])
+    if _is_value_text(stripped):
+        matches = catalog.scan(stripped)
+        # "1.属于国家秘密" starts with a digit but is a label; a value never contains a label.
+        if not matches or (matches[0].start > 0 and not _NUMBERING.fullmatch(stripped[: matches[0].start])):
+            return [Token(VALUE, stripped, line, start, explicit=True)]
+    return _scan_tokens(stripped, line, start, catalog, explicit=True)
+
+
+def _scan_tokens(text: str, line: int, offset: int, catalog: lab.Catalog, explicit: bool) -> list[Token]:
+    """Labels found inside ``text`` and the values between them."""
+    out: list[Token] = []
+    matches = catalog.scan(text)
+    if not matches:
+        fuzzy = catalog.fuzzy_row(text) if explicit else None
+        if fuzzy is not None:
+            return [Token(LABEL, text, line, offset, label=fuzzy)]
+    pos = 0
+    for m in [*matches, None]:
+        end = m.start if m else len(text)
+        if m is not None:
+            # Row numbering in front of a label matched without it ("2." + 申请人逾期…) is the label's.
+            numbering = _NUMBERING.search(text, pos, end)
+            if numbering:
+                end = numbering.start()
+        out.extend(_residual_tokens(text[pos:end], line, offset + pos, explicit))
+        if m is None:
+            break
+        out.append(Token(LABEL, text[end : m.end], line, offset + end, label=m.label))
+        pos = m.end
+    return out
+
+
+_PIECE = re.compile(r"\S+")
+_NUMBERING = re.compile(r"\d{1,2}[.、]\s*$")  # "2." before a label
+
+
+def _residual_tokens(text: str, line: int, offset: int, explicit: bool) -> list[Token]:
+    out = []
+    for m in _PIECE.finditer(text):
+        piece = m.group()
+        if _is_value_text(piece):
+            # Inside a delimited cell, text after the number belongs to it ("8件(撤销1件)").
+            out.append(Token(VALUE, piece, line, offset + m.start(), explicit=explicit))
+        elif out and out[-1].kind == VALUE and not explicit and not _NARRATIVE.search(piece):
+            out[-1].text += piece  # "8件(撤销1件、警告7件)" written with a space inside
+        else:
+            out.append(Token(TEXT, piece, line, offset + m.start()))
+    return out
+
+
+def tokenize(lines: list[tuple[int, int, str]], catalog: lab.Catalog) -> list[Token]:
+    """Tokens of a region given as ``(line_number, offset, text)`` triples."""
+    out: list[Token] = []
+    for number, offset, text in lines:
+        if not text.strip():
+            continue
+        if "|" in text:
+            if _ONLY_PIPES.match(text):
+                out.append(
+                    Token(BREAK, text, number, offset)
+                    if text.count("|") > 1
+                    else Token(BLANK, "", number, offset, explicit=True)
+                )
+                continue
+            if _MD_SEPARATOR.match(text):
+                out.append(Token(BREAK, text, number, offset))
+                continue
+            body, base = text, offset
+            lead = len(body) - len(body.lstrip())
+            if body.lstrip().startswith("|"):  # Markdown row: drop the leading pipe
+                body, base = body[lead + 1 :], base + lead + 1
+            parts = body.split("|")
+            if not parts[-1].strip():
+                parts = parts[:-1]
+            pos = base
+            cells: list[Token] = []
+            for part in parts:
+                cells.extend(_cell_tokens(part, number, pos, catalog))
+                pos += len(part) + 1
+            out.extend(cells)
+            if len(parts) > 1:
+                out.append(Token(BREAK, "", number, pos))
+            continue
+        if "\t" in text.strip():
+            parts = text.split("\t")
+            pos = offset
+            for part in parts:
+                if part.strip():
+                    out.extend(_cell_tokens(part, number, pos, catalog))
+                pos += len(part) + 1
+            out.append(Token(BREAK, "", number, pos))
+            continue
+        line_tokens = _scan_tokens(text, number, offset, catalog, explicit=False)
+        if any(t.kind == TEXT and _NARRATIVE.search(t.text) for t in line_tokens):
+            line_tokens = [Token(TEXT, text, number, offset)]
+        out.extend(line_tokens)
+    return out
