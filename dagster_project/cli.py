@@ -17,8 +17,11 @@ def _cmd_parse(args: argparse.Namespace) -> int:
         try:
             data = path.read_bytes()
         except OSError as exc:
-            result = {"file": path.name, "status": "unreadable",
-                      "issues": [{"code": "unreadable", "severity": "error", "message": str(exc)}]}
+            result = {
+                "file": path.name,
+                "status": "unreadable",
+                "issues": [{"code": "unreadable", "severity": "error", "message": str(exc)}],
+            }
         else:
             result = parse_bytes(data, path.name).to_json(provenance=not args.no_provenance)
         out.write(json.dumps(result, ensure_ascii=False) + "\n")

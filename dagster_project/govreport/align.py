@@ -58,7 +58,9 @@ def _source(token: Token | None, raw: str | None = None, shift: int = 0) -> Cell
 
 def _is_run(token: Token) -> bool:
     t = token.text
-    return token.kind == VALUE and not token.explicit and len(t) > 1 and t.lstrip("-").replace("-", "").isdigit()
+    return (
+        token.kind == VALUE and not token.explicit and len(t) > 1 and t.lstrip("-").replace("-", "").isdigit()
+    )
 
 
 def _trim(tokens: list[Token], n: int) -> list[Token]:
@@ -69,8 +71,15 @@ def _trim(tokens: list[Token], n: int) -> list[Token]:
     return out
 
 
-def _parse_cells(tokens: list[Token], keys: list[str], cell_id, result: TableResult, *,
-                 signed=frozenset(), amount=frozenset()) -> None:
+def _parse_cells(
+    tokens: list[Token],
+    keys: list[str],
+    cell_id,
+    result: TableResult,
+    *,
+    signed=frozenset(),
+    amount=frozenset(),
+) -> None:
     for i, key in enumerate(keys):
         cid = cell_id(i)
         tok = tokens[i] if i < len(tokens) else None
@@ -112,13 +121,20 @@ def _table3_raw_rows(tokens: list[Token]) -> list[RawRow]:
                 # After the data started, bare 总计 / 其他 are row labels written without numbering.
                 if label.key == "总计" and "total_processed" not in seen_keys:
                     label = lab.Label(lab.ROW, "total_processed")
-                elif label.key == "其他" and current is None and rows and rows[-1].key in (
-                    "other_overdue_correction", "other_overdue_fee"):
+                elif (
+                    label.key == "其他"
+                    and current is None
+                    and rows
+                    and rows[-1].key in ("other_overdue_correction", "other_overdue_fee")
+                ):
                     label = lab.Label(lab.ROW, "other_other")
             if label.role == lab.ROW:
-                reuse = (current is not None and not current.has_values
-                         and current.key in (None, "other_processing")
-                         and (current.key is None or label.key.startswith("other_")))
+                reuse = (
+                    current is not None
+                    and not current.has_values
+                    and current.key in (None, "other_processing")
+                    and (current.key is None or label.key.startswith("other_"))
+                )
                 if reuse:
                     assert current is not None
                     current.key, current.label = label.key, tok
@@ -136,9 +152,7 @@ def _table3_raw_rows(tokens: list[Token]) -> list[RawRow]:
             if current is None:
                 current = RawRow(None, None, None)
             current.tokens.append(tok)
-        elif tok.kind == BREAK:
-            close()
-        elif tok.kind == TEXT and len(tok.text) > 20:
+        elif tok.kind == BREAK or (tok.kind == TEXT and len(tok.text) > 20):
             close()
     close()
     return rows
@@ -183,24 +197,46 @@ def align_table3(tokens: list[Token], default_layout: str) -> tuple[TableResult,
             key = groups["other"]["first_row"]
         if key is None and row.group:
             g = groups[row.group]
-            key = g.get("first_row_2019") if layout == template.FORMAT_2019 and g.get("first_row_2019") \
+            key = (
+                g.get("first_row_2019")
+                if layout == template.FORMAT_2019 and g.get("first_row_2019")
                 else g.get("first_row")
+            )
         if key is None:
             if prev + 1 >= len(order):
-                result.issues.append(Issue("extra_row", WARNING, "values after the last row of table 三 ignored",
-                                           _loc(row.tokens[0] if row.tokens else None)))
+                result.issues.append(
+                    Issue(
+                        "extra_row",
+                        WARNING,
+                        "values after the last row of table 三 ignored",
+                        _loc(row.tokens[0] if row.tokens else None),
+                    )
+                )
                 continue
             key = order[prev + 1]
-            result.issues.append(Issue("missing_label", INFO,
-                                       f"row without a label read as {key} by its position",
-                                       _loc(row.tokens[0] if row.tokens else None), f"t3.{key}"))
+            result.issues.append(
+                Issue(
+                    "missing_label",
+                    INFO,
+                    f"row without a label read as {key} by its position",
+                    _loc(row.tokens[0] if row.tokens else None),
+                    f"t3.{key}",
+                )
+            )
         if key not in order:
-            result.issues.append(Issue("unexpected_row", WARNING, f"row {key} does not belong to the "
-                                       f"{layout} layout of table 三", _loc(row.label)))
+            result.issues.append(
+                Issue(
+                    "unexpected_row",
+                    WARNING,
+                    f"row {key} does not belong to the {layout} layout of table 三",
+                    _loc(row.label),
+                )
+            )
             continue
         if key in assigned:
-            result.issues.append(Issue("duplicate_row", WARNING, f"row {key} appears twice; kept the first",
-                                       _loc(row.label)))
+            result.issues.append(
+                Issue("duplicate_row", WARNING, f"row {key} appears twice; kept the first", _loc(row.label))
+            )
             continue
         assigned[key] = row
         prev = order.index(key)
@@ -210,15 +246,25 @@ def align_table3(tokens: list[Token], default_layout: str) -> tuple[TableResult,
     fused: dict[str, Token] = {}
     for key, row in assigned.items():
         runs = [t for t in row.tokens if t.kind == VALUE]
-        if len(row.tokens) == 1 and _is_run(row.tokens[0]) and len(row.tokens[0].text.lstrip("-")) >= N_COLUMNS:
+        if (
+            len(row.tokens) == 1
+            and _is_run(row.tokens[0])
+            and len(row.tokens[0].text.lstrip("-")) >= N_COLUMNS
+        ):
             tok = row.tokens[0]
             cands = segment.candidates(tok.text, N_COLUMNS, segment.row_sum_ok)
             fused[key] = tok
             options[key] = cands
             if not cands:
-                result.issues.append(Issue("unsplittable_digit_run", ERROR,
-                                           f"digit run {tok.text!r} has no split into 7 cells that adds up",
-                                           _loc(tok), f"t3.{key}"))
+                result.issues.append(
+                    Issue(
+                        "unsplittable_digit_run",
+                        ERROR,
+                        f"digit run {tok.text!r} has no split into 7 cells that adds up",
+                        _loc(tok),
+                        f"t3.{key}",
+                    )
+                )
         del runs
 
     resolved = _resolve_table3(options, assigned, order, columns, layout)
@@ -229,8 +275,11 @@ def align_table3(tokens: list[Token], default_layout: str) -> tuple[TableResult,
             result.values[key] = [None] * N_COLUMNS
             for i in range(N_COLUMNS):
                 result.sources[cid(i)] = CellSource(raw=None)
-            result.issues.append(Issue("missing_row", WARNING, f"table 三 row {key} not found; cells are null",
-                                       None, f"t3.{key}"))
+            result.issues.append(
+                Issue(
+                    "missing_row", WARNING, f"table 三 row {key} not found; cells are null", None, f"t3.{key}"
+                )
+            )
             continue
         if key in fused:
             tok = fused[key]
@@ -239,9 +288,16 @@ def align_table3(tokens: list[Token], default_layout: str) -> tuple[TableResult,
             for i in range(N_COLUMNS):
                 result.sources[cid(i)] = _source(tok)
             if key in resolved and any(v is None for v in resolved[key]) and options.get(key):
-                result.issues.append(Issue("ambiguous_segmentation", WARNING,
-                                           f"digit run {tok.text!r} splits {len(options[key])} ways; "
-                                           "undetermined cells left null", _loc(tok), f"t3.{key}"))
+                result.issues.append(
+                    Issue(
+                        "ambiguous_segmentation",
+                        WARNING,
+                        f"digit run {tok.text!r} splits {len(options[key])} ways; "
+                        "undetermined cells left null",
+                        _loc(tok),
+                        f"t3.{key}",
+                    )
+                )
             continue
         sub = TableResult()
         _parse_cells(row.tokens, columns, cid, sub)
@@ -250,18 +306,36 @@ def align_table3(tokens: list[Token], default_layout: str) -> tuple[TableResult,
         result.issues.extend(sub.issues)
         present = len([t for t in row.tokens])
         if present < N_COLUMNS:
-            result.issues.append(Issue("missing_cells", INFO if present else WARNING,
-                                       f"row {key} has {present} of {N_COLUMNS} cells; the rest are null",
-                                       _loc(row.label or (row.tokens[0] if row.tokens else None)), f"t3.{key}"))
+            result.issues.append(
+                Issue(
+                    "missing_cells",
+                    INFO if present else WARNING,
+                    f"row {key} has {present} of {N_COLUMNS} cells; the rest are null",
+                    _loc(row.label or (row.tokens[0] if row.tokens else None)),
+                    f"t3.{key}",
+                )
+            )
         extra = [t for t in row.tokens[N_COLUMNS:] if t.kind == VALUE]
         if extra:
-            result.issues.append(Issue("extra_cells", WARNING, f"row {key} has {len(extra)} extra values ignored",
-                                       _loc(extra[0]), f"t3.{key}"))
+            result.issues.append(
+                Issue(
+                    "extra_cells",
+                    WARNING,
+                    f"row {key} has {len(extra)} extra values ignored",
+                    _loc(extra[0]),
+                    f"t3.{key}",
+                )
+            )
     return result, layout
 
 
-def _resolve_table3(options: dict[str, list[tuple]], assigned: dict[str, RawRow], order: list[str],
-                    columns: list[str], layout: str) -> dict[str, tuple]:
+def _resolve_table3(
+    options: dict[str, list[tuple]],
+    assigned: dict[str, RawRow],
+    order: list[str],
+    columns: list[str],
+    layout: str,
+) -> dict[str, tuple]:
     """Pick the fused-row splits that satisfy S1 and S2; cells that differ between the
     remaining readings become None."""
     if not options:
@@ -279,8 +353,9 @@ def _resolve_table3(options: dict[str, list[tuple]], assigned: dict[str, RawRow]
     combos = 1
     for k in keys:
         combos *= len(options[k])
-    results_rows = [k for k in order if k not in ("new_received", "carried_over", "total_processed",
-                                                  "carried_forward")]
+    results_rows = [
+        k for k in order if k not in ("new_received", "carried_over", "total_processed", "carried_forward")
+    ]
     valid: list[dict[str, tuple]] = []
     if combos <= MAX_COMBINATIONS:
         for choice in itertools.product(*(options[k] for k in keys)):
@@ -292,16 +367,19 @@ def _resolve_table3(options: dict[str, list[tuple]], assigned: dict[str, RawRow]
     for k in keys:
         readings = [v[k] for v in valid] if valid else options[k]
         out[k] = tuple(
-            readings[0][i] if all(r[i] == readings[0][i] for r in readings) else None for i in range(N_COLUMNS)
+            readings[0][i] if all(r[i] == readings[0][i] for r in readings) else None
+            for i in range(N_COLUMNS)
         )
     return out
 
 
 def _identities_hold(table: dict[str, list], results_rows: list[str]) -> bool:
     for c in range(N_COLUMNS):
+
         def val(key: str, c=c):
             row = table.get(key)
             return None if row is None else row[c]
+
         s1 = [val("new_received"), val("carried_over"), val("total_processed"), val("carried_forward")]
         if all(v is not None for v in s1) and s1[0] + s1[1] != s1[2] + s1[3]:
             return False
@@ -332,8 +410,11 @@ def align_table2(tokens: list[Token], fmt: str) -> TableResult:
             if current is not None:
                 current.tokens.append(tok)
             elif tok.kind == VALUE:
-                result.issues.append(Issue("orphan_value", WARNING,
-                                           f"value {tok.text!r} in table 二 outside any row", _loc(tok)))
+                result.issues.append(
+                    Issue(
+                        "orphan_value", WARNING, f"value {tok.text!r} in table 二 outside any row", _loc(tok)
+                    )
+                )
     if current:
         rows.append(current)
 
@@ -341,14 +422,25 @@ def align_table2(tokens: list[Token], fmt: str) -> TableResult:
     for row in rows:
         spec = lab.table2_row_label(fmt, row.key or "")
         if spec is None:
-            result.issues.append(Issue("unexpected_row", WARNING,
-                                       f"table 二 row {row.label.text if row.label else '?'} is not in the "
-                                       f"{fmt} format", _loc(row.label)))
+            result.issues.append(
+                Issue(
+                    "unexpected_row",
+                    WARNING,
+                    f"table 二 row {row.label.text if row.label else '?'} is not in the {fmt} format",
+                    _loc(row.label),
+                )
+            )
             continue
         if spec.label in seen:
             if row.has_values:
-                result.issues.append(Issue("duplicate_row", WARNING, f"table 二 row {spec.label} appears twice; "
-                                           "kept the first", _loc(row.label)))
+                result.issues.append(
+                    Issue(
+                        "duplicate_row",
+                        WARNING,
+                        f"table 二 row {spec.label} appears twice; kept the first",
+                        _loc(row.label),
+                    )
+                )
             continue
         seen.add(spec.label)
         keys = list(spec.keys)
@@ -364,28 +456,48 @@ def align_table2(tokens: list[Token], fmt: str) -> TableResult:
                 result.sources[f"t2.{key}"] = _source(tok)
             if len(cands) != 1:
                 code = "ambiguous_segmentation" if cands else "unsplittable_digit_run"
-                result.issues.append(Issue(code, WARNING, f"digit run {tok.text!r} of table 二 row {spec.label} "
-                                           f"splits {len(cands)} ways; undetermined cells left null",
-                                           _loc(tok), f"t2.{keys[0]}"))
+                result.issues.append(
+                    Issue(
+                        code,
+                        WARNING,
+                        f"digit run {tok.text!r} of table 二 row {spec.label} "
+                        f"splits {len(cands)} ways; undetermined cells left null",
+                        _loc(tok),
+                        f"t2.{keys[0]}",
+                    )
+                )
             continue
         sub = TableResult()
-        _parse_cells(cells, keys, lambda i, keys=keys: f"t2.{keys[i]}", sub, signed=spec.signed,
-                     amount=frozenset(keys) if spec.amount else frozenset())
+        _parse_cells(
+            cells,
+            keys,
+            lambda i, keys=keys: f"t2.{keys[i]}",
+            sub,
+            signed=spec.signed,
+            amount=frozenset(keys) if spec.amount else frozenset(),
+        )
         for key in keys:
             result.values[key] = sub.values.get(key)
         result.sources.update(sub.sources)
         result.issues.extend(sub.issues)
         _procurement_unit(result, keys, cells)
         if len(cells) < n:
-            result.issues.append(Issue("missing_cells", INFO if cells else WARNING,
-                                       f"table 二 row {spec.label} has {len(cells)} of {n} cells",
-                                       _loc(row.label), f"t2.{keys[0]}"))
+            result.issues.append(
+                Issue(
+                    "missing_cells",
+                    INFO if cells else WARNING,
+                    f"table 二 row {spec.label} has {len(cells)} of {n} cells",
+                    _loc(row.label),
+                    f"t2.{keys[0]}",
+                )
+            )
     for key in template.table2_keys(fmt):
         if key not in result.values:
             result.values[key] = None
             result.sources[f"t2.{key}"] = CellSource(raw=None)
-            result.issues.append(Issue("missing_row", WARNING, f"table 二 cell {key} not found; null", None,
-                                       f"t2.{key}"))
+            result.issues.append(
+                Issue("missing_row", WARNING, f"table 二 cell {key} not found; null", None, f"t2.{key}")
+            )
     return result
 
 
@@ -396,8 +508,15 @@ def _procurement_unit(result: TableResult, keys: list[str], cells: list[Token]) 
     i = keys.index("procurement_amount_yuan")
     if i < len(cells) and cells[i].text.strip().endswith("万元") and result.values.get(keys[i]) is not None:
         result.values[keys[i]] = round(float(result.values[keys[i]]) * 10000, 6)
-        result.issues.append(Issue("unit_converted", INFO, "procurement amount in 万元 converted to 元",
-                                   _loc(cells[i]), "t2.procurement_amount_yuan"))
+        result.issues.append(
+            Issue(
+                "unit_converted",
+                INFO,
+                "procurement amount in 万元 converted to 元",
+                _loc(cells[i]),
+                "t2.procurement_amount_yuan",
+            )
+        )
 
 
 # ---------------------------------------------------------------- table 四
@@ -426,18 +545,38 @@ def align_table4(tokens: list[Token]) -> TableResult:
             result.sources[f"t4.{key}"] = _source(tok)
         if len(cands) != 1:
             code = "ambiguous_segmentation" if cands else "unsplittable_digit_run"
-            result.issues.append(Issue(code, WARNING, f"table 四 digit run {tok.text!r} splits {len(cands)} ways; "
-                                       "undetermined cells left null", _loc(tok), "t4"))
+            result.issues.append(
+                Issue(
+                    code,
+                    WARNING,
+                    f"table 四 digit run {tok.text!r} splits {len(cands)} ways; undetermined cells left null",
+                    _loc(tok),
+                    "t4",
+                )
+            )
         return result
     _parse_cells(cells, keys, lambda i: f"t4.{keys[i]}", result)
     if not cells:
         result.issues.append(Issue("missing_table", WARNING, "table 四 has no cells; all null", None, "t4"))
     elif len(cells) < N_TABLE4:
-        result.issues.append(Issue("truncated_table", WARNING,
-                                   f"table 四 has {len(cells)} of {N_TABLE4} cells; the rest are null",
-                                   _loc(cells[0]), "t4"))
+        result.issues.append(
+            Issue(
+                "truncated_table",
+                WARNING,
+                f"table 四 has {len(cells)} of {N_TABLE4} cells; the rest are null",
+                _loc(cells[0]),
+                "t4",
+            )
+        )
     extra = [t for t in cells[N_TABLE4:] if t.kind == VALUE]
     if extra:
-        result.issues.append(Issue("extra_cells", WARNING, f"table 四 has {len(extra)} extra values ignored",
-                                   _loc(extra[0]), "t4"))
+        result.issues.append(
+            Issue(
+                "extra_cells",
+                WARNING,
+                f"table 四 has {len(extra)} extra values ignored",
+                _loc(extra[0]),
+                "t4",
+            )
+        )
     return result

@@ -18,31 +18,68 @@ def check(record: dict) -> list[Issue]:
     columns = template.table3_columns()
     results = [k for k in t3 if k not in _FLOW]
     for c, col in enumerate(columns):
+
         def v(key: str, c=c):
             row = t3.get(key)
             return None if row is None else row[c]
+
         ops = [v(k) for k in _FLOW]
         if None not in ops and ops[0] + ops[1] != ops[2] + ops[3]:
-            issues.append(Issue("identity_s1_fail", WARNING,
-                                f"S1 {col}: {ops[0]}+{ops[1]} != {ops[2]}+{ops[3]}", None, f"t3.*[{c}]"))
+            issues.append(
+                Issue(
+                    "identity_s1_fail",
+                    WARNING,
+                    f"S1 {col}: {ops[0]}+{ops[1]} != {ops[2]}+{ops[3]}",
+                    None,
+                    f"t3.*[{c}]",
+                )
+            )
         parts = [v(k) for k in results]
         total = v("total_processed")
         if total is not None and None not in parts and sum(parts) != total:
-            issues.append(Issue("identity_s2_fail", WARNING, f"S2 {col}: results sum {sum(parts)} != total {total}",
-                                None, f"t3.total_processed[{c}]"))
+            issues.append(
+                Issue(
+                    "identity_s2_fail",
+                    WARNING,
+                    f"S2 {col}: results sum {sum(parts)} != total {total}",
+                    None,
+                    f"t3.total_processed[{c}]",
+                )
+            )
         elif total and parts and all(p is None for p in parts):
             # A reported total with every result row blank: the breakdown contradicts the total.
-            issues.append(Issue("identity_s2_fail", WARNING, f"S2 {col}: total {total} but every result row is "
-                                "blank", None, f"t3.total_processed[{c}]"))
+            issues.append(
+                Issue(
+                    "identity_s2_fail",
+                    WARNING,
+                    f"S2 {col}: total {total} but every result row is blank",
+                    None,
+                    f"t3.total_processed[{c}]",
+                )
+            )
     for key, row in t3.items():
         if None not in row and sum(row[:6]) != row[6]:
-            issues.append(Issue("identity_s3_fail", WARNING, f"S3 {key}: applicant columns sum {sum(row[:6])} "
-                                f"!= total {row[6]}", None, f"t3.{key}[6]"))
+            issues.append(
+                Issue(
+                    "identity_s3_fail",
+                    WARNING,
+                    f"S3 {key}: applicant columns sum {sum(row[:6])} != total {row[6]}",
+                    None,
+                    f"t3.{key}[6]",
+                )
+            )
     t4 = record.get("table4") or {}
     for block in ("review", "litigation_direct", "litigation_after_review"):
         parts = [t4.get(f"{block}_{r}") for r in ("upheld", "corrected", "other", "pending")]
         total = t4.get(f"{block}_total")
         if total is not None and None not in parts and sum(parts) != total:
-            issues.append(Issue("identity_s4_fail", WARNING, f"S4 {block}: {sum(parts)} != total {total}", None,
-                                f"t4.{block}_total"))
+            issues.append(
+                Issue(
+                    "identity_s4_fail",
+                    WARNING,
+                    f"S4 {block}: {sum(parts)} != total {total}",
+                    None,
+                    f"t4.{block}_total",
+                )
+            )
     return issues

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from . import template
 
@@ -19,6 +19,7 @@ GROUP = "group"  # a table 三 group cell such as (三)不予公开
 HEADER = "header"  # header or caption text, carries no values
 
 TABLES = ("table2", "table3", "table4")
+_CLOSERS = frozenset(")]}”’\"'》】")
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,11 @@ class Catalog:
         form, index = template.match_form_with_map(text)
         out = []
         for m in self.pattern.finditer(form):
-            out.append(Match(index[m.start()], index[m.end() - 1] + 1, self.entries[m.group()]))
+            end = index[m.end() - 1] + 1
+            # Closing punctuation right after a label belongs to it: 部分公开(…情形) / “三安全一稳定”.
+            while end < len(text) and text[end] in _CLOSERS:
+                end += 1
+            out.append(Match(index[m.start()], end, self.entries[m.group()]))
         return out
 
     def fuzzy_row(self, text: str) -> Label | None:
@@ -68,7 +73,7 @@ def _add(entries: dict[str, Label], text: str, label: Label) -> None:
         entries[form] = label
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalog(table: str) -> Catalog:
     data = template.raw()
     entries: dict[str, Label] = {}

@@ -41,8 +41,9 @@ def parse_bytes(data: bytes, name: str) -> ParseResult:
     try:
         return _parse(data, name)
     except Exception as exc:  # the contract: a bad file never stops the others
-        return ParseResult(name, PARSER_FAILURE, issues=[
-            Issue("parser_failure", ERROR, f"{type(exc).__name__}: {exc}")])
+        return ParseResult(
+            name, PARSER_FAILURE, issues=[Issue("parser_failure", ERROR, f"{type(exc).__name__}: {exc}")]
+        )
 
 
 def parse_file(path) -> ParseResult:
@@ -58,25 +59,61 @@ def _read(data: bytes, name: str) -> tuple[str | None, ParseResult | None, dict]
 
     kind = sniff_kind(data, name)
     if kind == "binary":
-        return None, ParseResult(name, BINARY, issues=[Issue("binary", ERROR, "the file is binary, not text")]), {}
+        return (
+            None,
+            ParseResult(name, BINARY, issues=[Issue("binary", ERROR, "the file is binary, not text")]),
+            {},
+        )
     if kind in ("html", "pdf", "docx"):
         try:
             doc = read_document(data, kind)
         except NoTextLayer as exc:
-            return None, ParseResult(name, NO_TEXT_LAYER, source_kind=kind, issues=[
-                Issue("no_text_layer", ERROR, f"no text layer (scanned document?): {exc}")]), {}
+            return (
+                None,
+                ParseResult(
+                    name,
+                    NO_TEXT_LAYER,
+                    source_kind=kind,
+                    issues=[Issue("no_text_layer", ERROR, f"no text layer (scanned document?): {exc}")],
+                ),
+                {},
+            )
         except UnreadableDocument as exc:
-            return None, ParseResult(name, UNDECODABLE, source_kind=kind, issues=[
-                Issue("undecodable", ERROR, f"unreadable {kind}: {exc}")]), {}
-        return doc.text, None, {"kind": kind, "line_pages": doc.line_pages, "meta": doc.meta,
-                                "encoding": doc.meta.get("encoding")}
+            return (
+                None,
+                ParseResult(
+                    name,
+                    UNDECODABLE,
+                    source_kind=kind,
+                    issues=[Issue("undecodable", ERROR, f"unreadable {kind}: {exc}")],
+                ),
+                {},
+            )
+        return (
+            doc.text,
+            None,
+            {
+                "kind": kind,
+                "line_pages": doc.line_pages,
+                "meta": doc.meta,
+                "encoding": doc.meta.get("encoding"),
+            },
+        )
     try:
         text, encoding = decode(data)
     except UndecodableError as exc:
         return None, ParseResult(name, UNDECODABLE, issues=[Issue("undecodable", ERROR, str(exc))]), {}
     if text and len(_CONTROL.findall(text[:20000])) > 0.02 * min(len(text), 20000):
-        return None, ParseResult(name, BINARY, encoding=encoding, issues=[
-            Issue("binary", ERROR, "the text is mostly control characters")]), {}
+        return (
+            None,
+            ParseResult(
+                name,
+                BINARY,
+                encoding=encoding,
+                issues=[Issue("binary", ERROR, "the text is mostly control characters")],
+            ),
+            {},
+        )
     return text, None, {"kind": "text", "line_pages": [], "meta": {}, "encoding": encoding}
 
 
@@ -125,14 +162,32 @@ def _parse(data: bytes, name: str) -> ParseResult:
     if not any(found.values()):
         markers = sum(m in doc for m in template.raw()["report_markers"])
         if markers >= 2 or meta.agency:
-            return ParseResult(name, UNKNOWN_FORMAT, encoding=extras.get("encoding"), source_kind=extras["kind"],
-                               issues=[Issue("unknown_format", ERROR, "reads like an annual report but none of "
-                                             "its tables matches the 2021 or 2019 template")])
-        return ParseResult(name, NOT_A_REPORT, encoding=extras.get("encoding"), source_kind=extras["kind"],
-                           issues=[Issue("not_a_report", ERROR, "no annual report tables or headings found")])
+            return ParseResult(
+                name,
+                UNKNOWN_FORMAT,
+                encoding=extras.get("encoding"),
+                source_kind=extras["kind"],
+                issues=[
+                    Issue(
+                        "unknown_format",
+                        ERROR,
+                        "reads like an annual report but none of "
+                        "its tables matches the 2021 or 2019 template",
+                    )
+                ],
+            )
+        return ParseResult(
+            name,
+            NOT_A_REPORT,
+            encoding=extras.get("encoding"),
+            source_kind=extras["kind"],
+            issues=[Issue("not_a_report", ERROR, "no annual report tables or headings found")],
+        )
     for table, ok in found.items():
         if not ok:
-            issues.append(Issue("missing_table", WARNING, f"{table} not found; its cells are null", None, table))
+            issues.append(
+                Issue("missing_table", WARNING, f"{table} not found; its cells are null", None, table)
+            )
     region2 = regions.get("table2")
     fmt, n2019, n2021 = _detect_format(doc[region2.start : region2.end] if region2 else doc)
     if fmt is None:
@@ -141,16 +196,28 @@ def _parse(data: bytes, name: str) -> ParseResult:
         fmt = template.FORMAT_2021
         issues.append(Issue("format_inferred", WARNING, "no 2021 or 2019 column labels found; assumed 2021"))
     elif n2019 and n2021:
-        issues.append(Issue("mixed_format_markers", INFO, f"{n2021} markers of the 2021 format and {n2019} of "
-                            f"the 2019 format; read as {fmt}"))
+        issues.append(
+            Issue(
+                "mixed_format_markers",
+                INFO,
+                f"{n2021} markers of the 2021 format and {n2019} of the 2019 format; read as {fmt}",
+            )
+        )
     t2 = align.align_table2(t2_tokens, fmt)
     t3, t3_layout = align.align_table3(t3_tokens, fmt)
     t4 = align.align_table4(t4_tokens) if found["table4"] else _empty_table4()
     if t3_layout != fmt:
-        issues.append(Issue("mixed_layout", INFO, f"table 二 uses the {fmt} format, table 三 the {t3_layout} "
-                            "layout of (六)其他处理"))
+        issues.append(
+            Issue(
+                "mixed_layout",
+                INFO,
+                f"table 二 uses the {fmt} format, table 三 the {t3_layout} layout of (六)其他处理",
+            )
+        )
     if meta.agency is None:
-        issues.append(Issue("missing_agency", WARNING, "the report does not name its agency in a title or intro"))
+        issues.append(
+            Issue("missing_agency", WARNING, "the report does not name its agency in a title or intro")
+        )
     if meta.year is None:
         issues.append(Issue("missing_year", WARNING, "no statistics year found"))
     for table in (t2, t3, t4):
@@ -177,7 +244,9 @@ def _parse(data: bytes, name: str) -> ParseResult:
         "source_url": meta_in.get("source_url") or meta.source_url,
         "fee": fee.to_json(),
     }
-    return ParseResult(name, PARSED, record, issues, provenance, extras.get("encoding"), extras["kind"], out_meta)
+    return ParseResult(
+        name, PARSED, record, issues, provenance, extras.get("encoding"), extras["kind"], out_meta
+    )
 
 
 def _with_page(src: CellSource, pages: list) -> CellSource:

@@ -37,8 +37,10 @@ def find_sections(doc: str) -> dict[str, Region]:
     for name in ("table2", "table3", "table4"):
         if name in starts:
             continue
-        lo = max((s for n, (s, _) in starts.items() if SECTION_ORDER.index(n) < SECTION_ORDER.index(name)),
-                 default=0)
+        lo = max(
+            (s for n, (s, _) in starts.items() if SECTION_ORDER.index(n) < SECTION_ORDER.index(name)),
+            default=0,
+        )
         hits = [doc.find(marker, lo) for marker in fallbacks[name]]
         hits = [h for h in hits if h >= 0]
         if hits:

@@ -19,8 +19,8 @@ Split = tuple[int | float, ...]
 
 def splits(run: str, n: int, signed: Sequence[bool] | None = None, decimals: bool = False) -> Iterator[Split]:
     """Every way to read ``run`` as ``n`` numbers (bounded by MAX_CANDIDATES)."""
-    signed = tuple(signed) if signed is not None else (False,) * n
-    yield from _splits(run, n, signed, decimals)
+    flags = tuple(signed) if signed is not None else (False,) * n
+    yield from _splits_cached(run, n, flags, decimals)
 
 
 @lru_cache(maxsize=4096)
@@ -38,29 +38,20 @@ def _splits_cached(run: str, n: int, signed: tuple[bool, ...], decimals: bool) -
         # Each remaining cell needs at least one character.
         for end in range(pos + 1, len(run) - remaining_cells + 1):
             piece = run[pos:end]
+            digits = piece.lstrip("-")
             if piece.startswith("-") and not signed[idx]:
                 break
-            if not _PART.fullmatch(piece):
-                if piece not in ("-",):
-                    # a longer piece may still be valid ("-1"), but "01" never becomes valid
-                    if piece.lstrip("-").startswith("0") and len(piece.lstrip("-")) > 1:
-                        break
-                continue
-            if "." in piece and not decimals:
+            if digits.startswith("0") and len(digits) > 1 and not digits.startswith("0."):
+                break  # "01" and longer never become valid
+            if not _PART.fullmatch(piece) or piece == "-0" or ("." in piece and not decimals):
                 continue
             number: int | float = float(piece) if "." in piece else int(piece)
-            if piece == "-0":
-                continue
             acc.append(number)
             rec(end, idx + 1, acc)
             acc.pop()
 
     rec(0, 0, [])
     return tuple(out)
-
-
-def _splits(run: str, n: int, signed: tuple[bool, ...], decimals: bool) -> Iterator[Split]:
-    yield from _splits_cached(run, n, signed, decimals)
 
 
 def row_sum_ok(values: Split) -> bool:
@@ -73,8 +64,13 @@ def table4_ok(values: Split) -> bool:
     return all(sum(values[b : b + 4]) == values[b + 4] for b in (0, 5, 10))
 
 
-def candidates(run: str, n: int, check: Callable[[Split], bool] | None = None,
-               signed: Sequence[bool] | None = None, decimals: bool = False) -> list[Split]:
+def candidates(
+    run: str,
+    n: int,
+    check: Callable[[Split], bool] | None = None,
+    signed: Sequence[bool] | None = None,
+    decimals: bool = False,
+) -> list[Split]:
     """Splits of ``run`` into ``n`` cells. A run of exactly ``n`` characters has one reading
     whatever the identities say; longer runs keep only the splits that satisfy ``check``."""
     every = list(splits(run, n, signed, decimals))
