@@ -95,6 +95,40 @@ def _parse_cells(
             result.issues.append(Issue(cv.problem, sev, cv.note or cv.problem, _loc(tok), cid))
 
 
+def _agreed(readings: segment.Readings, i: int) -> int | float | None:
+    """Cell ``i`` when every reading agrees on it (and the search was complete), else None."""
+    if not readings.complete or not readings.splits:
+        return None
+    values = {r[i] for r in readings.splits}
+    return values.pop() if len(values) == 1 else None
+
+
+def _run_issue(tok: Token, cell: str, readings: segment.Readings) -> Issue:
+    if not readings.complete:
+        return Issue(
+            "ambiguous_segmentation",
+            WARNING,
+            f"digit run {tok.text!r} has too many readings to decide; cells left null",
+            _loc(tok),
+            cell,
+        )
+    if not readings.splits:
+        return Issue(
+            "unsplittable_digit_run",
+            ERROR,
+            f"digit run {tok.text!r} has no reading that satisfies the identities; cells left null",
+            _loc(tok),
+            cell,
+        )
+    return Issue(
+        "ambiguous_segmentation",
+        WARNING,
+        f"digit run {tok.text!r} reads {len(readings.splits)} ways; undetermined cells left null",
+        _loc(tok),
+        cell,
+    )
+
+
 # ---------------------------------------------------------------- table 三
 
 
@@ -245,27 +279,18 @@ def align_table3(tokens: list[Token], default_layout: str) -> tuple[TableResult,
     options: dict[str, list[tuple]] = {}
     fused: dict[str, Token] = {}
     for key, row in assigned.items():
-        runs = [t for t in row.tokens if t.kind == VALUE]
         if (
             len(row.tokens) == 1
             and _is_run(row.tokens[0])
             and len(row.tokens[0].text.lstrip("-")) >= N_COLUMNS
         ):
             tok = row.tokens[0]
-            cands = segment.candidates(tok.text, N_COLUMNS, segment.row_sum_ok)
+            readings = segment.candidates(tok.text, N_COLUMNS, segment.row_sum_ok)
             fused[key] = tok
-            options[key] = cands
-            if not cands:
-                result.issues.append(
-                    Issue(
-                        "unsplittable_digit_run",
-                        ERROR,
-                        f"digit run {tok.text!r} has no split into 7 cells that adds up",
-                        _loc(tok),
-                        f"t3.{key}",
-                    )
-                )
-        del runs
+            if readings.complete and readings.splits:
+                options[key] = list(readings.splits)
+            else:
+                result.issues.append(_run_issue(tok, f"t3.{key}", readings))
 
     resolved = _resolve_table3(options, assigned, order, columns, layout)
     for key in order:
@@ -449,23 +474,12 @@ def align_table2(tokens: list[Token], fmt: str) -> TableResult:
         if n > 1 and len(cells) == 1 and _is_run(cells[0]) and len(cells[0].text.lstrip("-")) >= n:
             tok = cells[0]
             signed = [k in spec.signed for k in keys]
-            cands = segment.candidates(tok.text, n, None, signed=signed, decimals=spec.amount)
+            readings = segment.candidates(tok.text, n, None, signed=signed, decimals=spec.amount)
             for i, key in enumerate(keys):
-                vals = {c[i] for c in cands}
-                result.values[key] = vals.pop() if len(vals) == 1 else None
+                result.values[key] = _agreed(readings, i)
                 result.sources[f"t2.{key}"] = _source(tok)
-            if len(cands) != 1:
-                code = "ambiguous_segmentation" if cands else "unsplittable_digit_run"
-                result.issues.append(
-                    Issue(
-                        code,
-                        WARNING,
-                        f"digit run {tok.text!r} of table 二 row {spec.label} "
-                        f"splits {len(cands)} ways; undetermined cells left null",
-                        _loc(tok),
-                        f"t2.{keys[0]}",
-                    )
-                )
+            if readings.unique is None:
+                result.issues.append(_run_issue(tok, f"t2.{keys[0]}", readings))
             continue
         sub = TableResult()
         _parse_cells(
@@ -538,22 +552,12 @@ def align_table4(tokens: list[Token]) -> TableResult:
     cells = _trim(cells, N_TABLE4)
     if len(cells) == 1 and _is_run(cells[0]) and len(cells[0].text) >= N_TABLE4:
         tok = cells[0]
-        cands = segment.candidates(tok.text, N_TABLE4, segment.table4_ok)
+        readings = segment.candidates(tok.text, N_TABLE4, segment.table4_ok)
         for i, key in enumerate(keys):
-            vals = {c[i] for c in cands}
-            result.values[key] = vals.pop() if len(vals) == 1 else None
+            result.values[key] = _agreed(readings, i)
             result.sources[f"t4.{key}"] = _source(tok)
-        if len(cands) != 1:
-            code = "ambiguous_segmentation" if cands else "unsplittable_digit_run"
-            result.issues.append(
-                Issue(
-                    code,
-                    WARNING,
-                    f"table 四 digit run {tok.text!r} splits {len(cands)} ways; undetermined cells left null",
-                    _loc(tok),
-                    "t4",
-                )
-            )
+        if readings.unique is None:
+            result.issues.append(_run_issue(tok, "t4", readings))
         return result
     _parse_cells(cells, keys, lambda i: f"t4.{keys[i]}", result)
     if not cells:

@@ -1,57 +1,35 @@
 """Split fused digit runs ("801000081" = 80,1,0,0,0,0,81) into cells, constrained by the identities.
 
 A run is split into parts that look like numbers as reports write them: no leading zeros except
-"0" itself, a minus sign only where the cell may be negative (2019 ``*_items_change``). When more
-than one split satisfies every identity the caller leaves the cells null and flags the row.
+"0" itself, at most ``MAX_DIGITS`` digits, a minus sign only where the cell may be negative (2019
+``*_items_change``). The search is bounded; when it cannot finish, or more than one split satisfies
+every identity, the caller leaves the cells null and flags the row.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
 _PART = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?")
-MAX_CANDIDATES = 5000
+MAX_DIGITS = 9  # no count in a report reaches a billion
+MAX_READINGS = 64  # more valid readings than this is "ambiguous" whatever they are
+MAX_STEPS = 200_000  # search budget per run
 
 Split = tuple[int | float, ...]
+Check = Callable[[Split], bool]
 
 
-def splits(run: str, n: int, signed: Sequence[bool] | None = None, decimals: bool = False) -> Iterator[Split]:
-    """Every way to read ``run`` as ``n`` numbers (bounded by MAX_CANDIDATES)."""
-    flags = tuple(signed) if signed is not None else (False,) * n
-    yield from _splits_cached(run, n, flags, decimals)
+@dataclass(frozen=True)
+class Readings:
+    splits: tuple[Split, ...]
+    complete: bool  # False when the search budget ran out (the splits are then a sample)
 
-
-@lru_cache(maxsize=4096)
-def _splits_cached(run: str, n: int, signed: tuple[bool, ...], decimals: bool) -> tuple[Split, ...]:
-    out: list[Split] = []
-
-    def rec(pos: int, idx: int, acc: list[int | float]) -> None:
-        if len(out) >= MAX_CANDIDATES:
-            return
-        if idx == n:
-            if pos == len(run):
-                out.append(tuple(acc))
-            return
-        remaining_cells = n - idx - 1
-        # Each remaining cell needs at least one character.
-        for end in range(pos + 1, len(run) - remaining_cells + 1):
-            piece = run[pos:end]
-            digits = piece.lstrip("-")
-            if piece.startswith("-") and not signed[idx]:
-                break
-            if digits.startswith("0") and len(digits) > 1 and not digits.startswith("0."):
-                break  # "01" and longer never become valid
-            if not _PART.fullmatch(piece) or piece == "-0" or ("." in piece and not decimals):
-                continue
-            number: int | float = float(piece) if "." in piece else int(piece)
-            acc.append(number)
-            rec(end, idx + 1, acc)
-            acc.pop()
-
-    rec(0, 0, [])
-    return tuple(out)
+    @property
+    def unique(self) -> Split | None:
+        return self.splits[0] if self.complete and len(self.splits) == 1 else None
 
 
 def row_sum_ok(values: Split) -> bool:
@@ -67,13 +45,51 @@ def table4_ok(values: Split) -> bool:
 def candidates(
     run: str,
     n: int,
-    check: Callable[[Split], bool] | None = None,
+    check: Check | None = None,
     signed: Sequence[bool] | None = None,
     decimals: bool = False,
-) -> list[Split]:
-    """Splits of ``run`` into ``n`` cells. A run of exactly ``n`` characters has one reading
-    whatever the identities say; longer runs keep only the splits that satisfy ``check``."""
-    every = list(splits(run, n, signed, decimals))
-    if len(run.replace("-", "")) == n or check is None:
-        return every
-    return [s for s in every if check(s)]
+) -> Readings:
+    """Readings of ``run`` as ``n`` cells. A run of exactly ``n`` characters has one reading whatever
+    the identities say (a report that breaks them keeps its numbers); longer runs keep only the
+    readings that satisfy ``check``."""
+    flags = tuple(signed) if signed is not None else (False,) * n
+    one_char_each = len(run.replace("-", "")) == n
+    return _search(run, n, None if one_char_each else check, flags, decimals)
+
+
+@lru_cache(maxsize=4096)
+def _search(run: str, n: int, check: Check | None, signed: tuple[bool, ...], decimals: bool) -> Readings:
+    out: list[Split] = []
+    steps = 0
+    complete = True
+
+    def rec(pos: int, idx: int, acc: list[int | float]) -> None:
+        nonlocal steps, complete
+        if not complete:
+            return
+        steps += 1
+        if steps > MAX_STEPS or len(out) > MAX_READINGS:
+            complete = False
+            return
+        if idx == n:
+            if pos == len(run) and (check is None or check(tuple(acc))):
+                out.append(tuple(acc))
+            return
+        remaining = n - idx - 1
+        if len(run) - pos < remaining + 1 or len(run) - pos > (remaining + 1) * (MAX_DIGITS + 2):
+            return
+        for end in range(pos + 1, min(len(run) - remaining, pos + MAX_DIGITS + 2) + 1):
+            piece = run[pos:end]
+            digits = piece.lstrip("-")
+            if piece.startswith("-") and not signed[idx]:
+                break
+            if digits.startswith("0") and len(digits) > 1 and not digits.startswith("0."):
+                break  # "01" and longer never become valid
+            if not _PART.fullmatch(piece) or piece == "-0" or ("." in piece and not decimals):
+                continue
+            acc.append(float(piece) if "." in piece else int(piece))
+            rec(end, idx + 1, acc)
+            acc.pop()
+
+    rec(0, 0, [])
+    return Readings(tuple(out), complete)

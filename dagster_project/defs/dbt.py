@@ -1,0 +1,43 @@
+"""dbt models as Dagster assets (dbt tests become asset checks)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from dagster_project.dbt_project import dbt_executable, dbt_project, ensure_manifest
+
+DUCKDB_POOL = "duckdb_writer"  # one DuckDB writer at a time
+
+
+class LayerTranslator(DagsterDbtTranslator):
+    """Groups models by their folder (staging, intermediate, marts)."""
+
+    def get_asset_spec(
+        self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
+    ) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        props = self.get_resource_props(manifest, unique_id)
+        fqn = props.get("fqn") or []
+        if props.get("resource_type") == "model" and len(fqn) > 2:
+            spec = spec.replace_attributes(group_name=fqn[1])
+        return spec
+
+
+@dbt_assets(
+    manifest=ensure_manifest(dbt_project),
+    project=dbt_project,
+    dagster_dbt_translator=LayerTranslator(),
+    pool=DUCKDB_POOL,
+)
+def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    yield from dbt.cli(["build"], context=context).stream()
+
+
+defs = dg.Definitions(
+    assets=[dbt_models],
+    resources={"dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())},
+)
