@@ -59,6 +59,8 @@ def extract(lines: list[str], head_limit: int = 40) -> Metadata:
     agency = year = found_by = None
     # 1. A title line near the top (skipping page chrome such as breadcrumbs and visit counters).
     for line in lines[:head_limit]:
+        if "报告" not in line and "年报" not in line:
+            continue  # cheap filter before the title pattern
         if _is_chrome(line) and not c["title"].search(line):
             continue
         m = c["title"].search(line.strip())
@@ -69,7 +71,7 @@ def extract(lines: list[str], head_limit: int = 40) -> Metadata:
                 break
     # 2. The body names the report (《…2024年政府信息公开工作年度报告》) or the agency (结合2023年…).
     if agency is None:
-        text = "\n".join(lines[:head_limit])
+        text = "\n".join(line for line in lines[:head_limit] if "信息公开" in line or "政务公开" in line)
         for pattern in [c["title"], *c["body"]]:
             for m in pattern.finditer(text):
                 candidate = _clean_agency(m.group("agency"))
@@ -85,7 +87,7 @@ def extract(lines: list[str], head_limit: int = 40) -> Metadata:
             if m:
                 year = int(m.group("year"))
                 break
-    whole = "\n".join(lines)
+    whole = "\n".join(line for line in lines if "日期" in line or "时间" in line or "http" in line)
     date = None
     m = c["date"].search(whole)
     if m:

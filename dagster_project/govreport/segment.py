@@ -16,7 +16,7 @@ from functools import lru_cache
 _PART = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?")
 MAX_DIGITS = 9  # no count in a report reaches a billion
 MAX_READINGS = 64  # more valid readings than this is "ambiguous" whatever they are
-MAX_STEPS = 200_000  # search budget per run
+MAX_STEPS = 50_000  # search budget per run
 
 Split = tuple[int | float, ...]
 Check = Callable[[Split], bool]

@@ -34,6 +34,7 @@ class Token:
 
 
 _NUMBERISH = re.compile(r"^[+-]?\d")
+_PLAIN_NUMBER = re.compile(r"^[+-]?[\d,]+(?:\.\d+)?$")
 _MD_SEPARATOR = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _ONLY_PIPES = re.compile(r"^[\s|]*$")
 # A long run of CJK text with no label is narrative, not a table cell.
@@ -51,6 +52,8 @@ def _cell_tokens(cell: str, line: int, offset: int, catalog: lab.Catalog) -> lis
     if not stripped:
         return [Token(BLANK, "", line, offset, explicit=True)]
     start = offset + cell.index(stripped[0])
+    if _PLAIN_NUMBER.match(stripped):  # the common case, no label can hide in it
+        return [Token(VALUE, stripped, line, start, explicit=True)]
     if _is_value_text(stripped):
         matches = catalog.scan(stripped)
         # "1.属于国家秘密" starts with a digit but is a label; a value never contains a label.

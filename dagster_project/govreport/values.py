@@ -9,6 +9,7 @@ from .template import placeholders
 
 _NUMBER = re.compile(r"^([+-]?)(\d+(?:\.\d+)?)(.*)$", re.S)
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?:\D|$))")
+MAX_DIGITS = 18  # with decimals; also keeps int() away from huge digit strings
 _UNIT_ONLY = re.compile(r"^(?:件|个|项|条|次|宗|人次|家|元|万元)$")
 
 
@@ -34,6 +35,10 @@ def parse_value(raw: str | None, *, signed: bool = False, amount: bool = False) 
     if not m:
         return CellValue(None, raw, "unparsable_cell", f"cell text {raw!r} is not a number")
     sign, digits, rest = m.groups()
+    if len(digits) > MAX_DIGITS:
+        return CellValue(
+            None, raw, "unparsable_cell", f"a {len(digits)}-digit number is not a plausible cell"
+        )
     value: int | float = float(digits) if ("." in digits) else int(digits)
     if sign == "-":
         value = -value
