@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from . import template
 
@@ -44,6 +44,16 @@ class Catalog:
 
     def scan(self, text: str) -> list[Match]:
         """Non-overlapping label matches in ``text``, leftmost-longest, as spans of ``text``."""
+        # Reports repeat the same template labels: cache the short texts (cells, label lines).
+        if len(text) <= 200:
+            return self._scan_cached(text)
+        return self._scan(text)
+
+    @lru_cache(maxsize=65536)  # noqa: B019 - catalogs live for the whole process
+    def _scan_cached(self, text: str) -> list[Match]:
+        return self._scan(text)
+
+    def _scan(self, text: str) -> list[Match]:
         form, index = template.match_form_with_map(text)
         out = []
         for m in self.pattern.finditer(form):

@@ -8,6 +8,8 @@ from functools import lru_cache
 
 from . import template
 
+MAX_AGENCY = 60
+
 
 @dataclass(frozen=True)
 class Metadata:
@@ -22,12 +24,14 @@ class Metadata:
 def _compiled() -> dict:
     meta = template.raw()["metadata"]
     return {
-        "title": re.compile(meta["title_pattern"]),
+        "title": re.compile(meta["title_suffix_pattern"]),
+        "body_suffix": re.compile(meta["body_suffix_pattern"]),
         "body": [re.compile(p) for p in meta["body_patterns"]],
         "year": [re.compile(p) for p in meta["year_patterns"]],
         "date": re.compile(meta["publish_date_pattern"]),
         "url": re.compile(meta["source_url_pattern"]),
         "prefixes": tuple(meta["agency_prefixes_to_strip"]),
+        "stops": frozenset(meta["agency_stop_chars"]),
         "chrome": tuple(template.raw()["page_chrome"]),
     }
 
@@ -50,36 +54,56 @@ def _clean_agency(text: str) -> str | None:
     return text if 2 <= len(text) <= 40 else None
 
 
+def _agency_before(text: str, pos: int) -> str | None:
+    """The name written right before ``pos`` (the year of "<agency>2023年…报告"), back to a delimiter."""
+    stops = _compiled()["stops"]
+    start = pos
+    while start > 0 and pos - start < MAX_AGENCY and text[start - 1] not in stops:
+        start -= 1
+    return _clean_agency(text[start:pos])
+
+
 def _is_chrome(line: str) -> bool:
     return any(marker in line for marker in _compiled()["chrome"])
+
+
+def _from_suffix(pattern: re.Pattern, text: str) -> tuple[str, int] | None:
+    for m in pattern.finditer(text):
+        agency = _agency_before(text, m.start())
+        if agency:
+            return agency, int(m.group("year"))
+    return None
 
 
 def extract(lines: list[str], head_limit: int = 40) -> Metadata:
     c = _compiled()
     agency = year = found_by = None
-    # 1. A title line near the top (skipping page chrome such as breadcrumbs and visit counters).
+    # 1. A title line near the top (page chrome such as breadcrumbs and visit counters skipped).
     for line in lines[:head_limit]:
-        if "报告" not in line and "年报" not in line:
-            continue  # cheap filter before the title pattern
-        if _is_chrome(line) and not c["title"].search(line):
+        stripped = line.strip()
+        if ("报告" not in stripped and "年报" not in stripped) or len(stripped) > 80:
             continue
-        m = c["title"].search(line.strip())
-        if m and len(line.strip()) <= 80:
-            agency = _clean_agency(m.group("agency"))
-            if agency:
-                year, found_by = int(m.group("year")), "title"
-                break
+        if _is_chrome(stripped) and not c["title"].search(stripped):
+            continue
+        hit = _from_suffix(c["title"], stripped)
+        if hit:
+            (agency, year), found_by = hit, "title"
+            break
     # 2. The body names the report (《…2024年政府信息公开工作年度报告》) or the agency (结合2023年…).
     if agency is None:
         text = "\n".join(line for line in lines[:head_limit] if "信息公开" in line or "政务公开" in line)
-        for pattern in [c["title"], *c["body"]]:
+        hit = _from_suffix(c["title"], text)
+        for pattern in c["body"]:
+            if hit:
+                break
             for m in pattern.finditer(text):
                 candidate = _clean_agency(m.group("agency"))
                 if candidate:
-                    agency, year, found_by = candidate, int(m.group("year")), "body"
+                    hit = candidate, int(m.group("year"))
                     break
-            if agency:
-                break
+        hit = hit or _from_suffix(c["body_suffix"], text)
+        if hit:
+            (agency, year), found_by = hit, "body"
     if year is None:
         text = "\n".join(lines[: head_limit * 2])
         for pattern in c["year"]:
@@ -87,13 +111,12 @@ def extract(lines: list[str], head_limit: int = 40) -> Metadata:
             if m:
                 year = int(m.group("year"))
                 break
-    whole = "\n".join(line for line in lines if "日期" in line or "时间" in line or "http" in line)
-    date = None
-    m = c["date"].search(whole)
+    dated = "\n".join(line for line in lines if "日期" in line or "时间" in line or "http" in line)
+    date = url = None
+    m = c["date"].search(dated)
     if m:
         date = f"{int(m.group('y')):04d}-{int(m.group('m')):02d}-{int(m.group('d')):02d}"
-    url = None
-    m = c["url"].search(whole)
+    m = c["url"].search(dated)
     if m:
         url = m.group("url").rstrip(".,;)")
     return Metadata(agency, year, found_by, date, url)

@@ -41,13 +41,16 @@ def normalize_line(line: str) -> str:
 
 
 def normalize_text(text: str) -> list[str]:
-    """Return the normalized lines of a decoded report (same number of lines as the input)."""
+    """Return the normalized lines of a decoded report (same number of lines as the input).
+
+    NFKC first (full-width parentheses become ASCII, which the pinyin pattern needs), then pinyin
+    removal, then script conversion. Every step works on the whole text at once and none of them
+    creates or removes a newline.
+    """
     text = _NEWLINES.sub("\n", text)
-    lines = text.split("\n")
-    # NFKC first (full-width parentheses become ASCII, which the pinyin pattern needs), then
-    # pinyin removal, then script conversion: OpenCC converts line by line joined once.
-    folded = [normalize_line(line) for line in lines]
-    converted = to_simplified("\n".join(folded)).split("\n")
-    if len(converted) != len(folded):  # defensive: never let conversion shift line numbers
-        converted = [to_simplified(line) for line in folded]
-    return [_CJK_SPACE.sub("", line) for line in converted]
+    n_lines = text.count("\n")
+    folded = normalize_line(text)
+    converted = _CJK_SPACE.sub("", to_simplified(folded))
+    if converted.count("\n") != n_lines:  # defensive: never let conversion shift line numbers
+        converted = "\n".join(_CJK_SPACE.sub("", to_simplified(line)) for line in folded.split("\n"))
+    return converted.split("\n")

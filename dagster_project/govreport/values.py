@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .template import placeholders
 
@@ -21,6 +22,7 @@ class CellValue:
     note: str | None = None
 
 
+@lru_cache(maxsize=65536)
 def parse_value(raw: str | None, *, signed: bool = False, amount: bool = False) -> CellValue:
     """Parse one cell. Blank and placeholders are None (never 0)."""
     if raw is None:
