@@ -41,7 +41,12 @@ def normalize_line(line: str) -> str:
 
 
 def normalize_text(text: str) -> list[str]:
-    """Return the normalized lines of a decoded report (same number of lines as the input).
+    """Return the normalized lines of a decoded report (same number of lines as the input)."""
+    return normalize_text_with_stats(text)[0]
+
+
+def normalize_text_with_stats(text: str) -> tuple[list[str], int]:
+    """Normalized lines and how many characters the Traditional-to-Simplified step changed.
 
     NFKC first (full-width parentheses become ASCII, which the pinyin pattern needs), then pinyin
     removal, then script conversion. Every step works on the whole text at once and none of them
@@ -50,7 +55,9 @@ def normalize_text(text: str) -> list[str]:
     text = _NEWLINES.sub("\n", text)
     n_lines = text.count("\n")
     folded = normalize_line(text)
-    converted = _CJK_SPACE.sub("", to_simplified(folded))
+    simplified = to_simplified(folded)
+    changed = sum(a != b for a, b in zip(folded, simplified, strict=False)) if len(folded) == len(simplified) else -1
+    converted = _CJK_SPACE.sub("", simplified)
     if converted.count("\n") != n_lines:  # defensive: never let conversion shift line numbers
         converted = "\n".join(_CJK_SPACE.sub("", to_simplified(line)) for line in folded.split("\n"))
-    return converted.split("\n")
+    return converted.split("\n"), changed

@@ -11,7 +11,7 @@ import re
 from . import align, fees, identities, metadata, sections, template
 from . import labels as lab
 from .decode import UndecodableError, decode
-from .normalize import normalize_line, normalize_text, to_simplified
+from .normalize import normalize_line, normalize_text_with_stats, to_simplified
 from .record import (
     BINARY,
     EMPTY,
@@ -31,7 +31,8 @@ from .record import (
 from .tokens import LABEL, tokenize
 
 # Bump when the parser's output for the same bytes can change: the warehouse re-parses on change.
-PARSER_VERSION = "1.0.0"
+# The template data is part of the parser, so its digest is part of the version.
+PARSER_VERSION = "1.0.0+" + template.digest()
 
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 
@@ -136,7 +137,7 @@ def _parse(data: bytes, name: str) -> ParseResult:
     if early is not None:
         return early
     assert text is not None
-    lines = normalize_text(text)
+    lines, converted = normalize_text_with_stats(text)
     doc = "\n".join(lines)
     line_starts = [0]
     for line in lines[:-1]:
@@ -240,6 +241,8 @@ def _parse(data: bytes, name: str) -> ParseResult:
     fee = fees.extract(doc[fee_region.start : fee_region.end] if fee_region else doc)
     out_meta = {
         "table3_layout": t3_layout,
+        # A Traditional-script page (often a mirror site) is a weaker copy of the same report.
+        "script": "traditional" if converted > max(20, len(doc) // 50) else "simplified",
         "publish_date": meta_in.get("publish_date") or meta.publish_date,
         "source_url": meta_in.get("source_url") or meta.source_url,
         "fee": fee.to_json(),

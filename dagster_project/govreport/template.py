@@ -32,6 +32,15 @@ def match_form_with_map(text: str) -> tuple[str, list[int]]:
 
 
 @lru_cache(maxsize=1)
+def digest() -> str:
+    """Short digest of the template data (part of the parser version)."""
+    import hashlib
+
+    data = resources.files(__package__).joinpath("data/template.json").read_bytes()
+    return hashlib.sha256(data).hexdigest()[:10]
+
+
+@lru_cache(maxsize=1)
 def raw() -> dict:
     with resources.files(__package__).joinpath("data/template.json").open(encoding="utf-8") as fh:
         return json.load(fh)

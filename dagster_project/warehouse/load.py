@@ -1,0 +1,353 @@
+"""Load raw/ into the DuckDB raw schema: parse what changed, quarantine what cannot be read.
+
+Every file under raw/ ends as a row of raw.reports: ``parsed`` or ``quarantined`` with a reason.
+Files are keyed by the sha256 of their bytes, so the same bytes under two names are one report
+with two paths, and a file whose bytes and parser version are unchanged is not parsed again.
+The whole load is one transaction: a crash leaves the previous state. Rows go in as Arrow batches,
+never one INSERT per row, and no SQL is built from file names or report text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from dagster_project.govreport.parse import PARSER_VERSION, parse_bytes
+from dagster_project.govreport.record import ERROR, PARSED, PARSER_FAILURE, Issue, ParseResult
+
+from .cells import cell_rows
+from .files import UNREADABLE, RawFile, discover
+from .schema import ALL_DDL
+from .settings import Settings
+from .template_rows import COLUMNS as TEMPLATE_COLUMNS
+from .template_rows import template_rows
+
+ParseFn = Callable[[bytes, str], ParseResult]
+BATCH = 2000  # files parsed and written per batch (bounds memory at national scale)
+PARALLEL_MIN = 64  # below this many files a process pool costs more than it saves
+
+REPORT_COLUMNS = (
+    "report_id", "file_name", "file_paths", "size_bytes", "source_kind", "encoding", "status",
+    "quarantine_reason", "quarantine_message", "format", "table3_layout", "agency", "report_year",
+    "publish_date", "source_url", "fee_reported", "fee_charged", "fee_amount_yuan", "fee_text_raw",
+    "agency_year_key", "duplicate_of", "is_canonical", "parser_version", "loaded_at", "script",
+)  # fmt: skip
+CELL_COLUMNS = ("report_id", "table_name", "row_key", "col_key", "value", "value_raw", "source_line",
+                "source_offset", "source_page")  # fmt: skip
+ISSUE_COLUMNS = ("report_id", "issue_no", "code", "severity", "message", "location", "cell")
+
+
+@dataclass
+class LoadSummary:
+    files: int = 0
+    parsed: int = 0  # reports loaded (parsed status), including unchanged ones
+    quarantined: dict[str, int] = field(default_factory=dict)  # reason -> files
+    reparsed: int = 0  # reports parsed in this run
+    unchanged: int = 0  # reports skipped because bytes and parser version were unchanged
+    removed: int = 0  # reports whose files left raw/
+    same_bytes_paths: int = 0  # extra paths holding bytes already seen under another name
+    agency_year_duplicates: int = 0  # non-canonical reports of an agency-year
+
+    @property
+    def quarantined_total(self) -> int:
+        return sum(self.quarantined.values())
+
+
+def _quarantine_id(relpath: str) -> str:
+    """Files without a hash (unreadable, empty, …) are keyed by their path."""
+    return "path:" + hashlib.sha256(relpath.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def _safe_parse(parse: ParseFn, data: bytes, name: str) -> ParseResult:
+    try:
+        return parse(data, name)
+    except Exception as exc:  # a parser bug quarantines one file; the refresh goes on
+        return ParseResult(
+            name, PARSER_FAILURE, issues=[Issue("parser_failure", ERROR, f"{type(exc).__name__}: {exc}")]
+        )
+
+
+def _parse_path(args: tuple[str, str]) -> ParseResult:
+    path, name = args
+    return _safe_parse(parse_bytes, Path(path).read_bytes(), name)
+
+
+def _parse_all(todo: list[tuple[Path, str]], parse: ParseFn) -> Iterable[ParseResult]:
+    """Parse files, in worker processes when there are many and the default parser is used."""
+    if parse is parse_bytes and len(todo) >= PARALLEL_MIN and (os.cpu_count() or 1) > 1:
+        with ProcessPoolExecutor() as pool:
+            yield from pool.map(_parse_path, [(str(p), n) for p, n in todo], chunksize=32)
+        return
+    for path, name in todo:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            yield ParseResult(
+                name, UNREADABLE, issues=[Issue(UNREADABLE, ERROR, f"{type(exc).__name__}: {exc}")]
+            )
+            continue
+        yield _safe_parse(parse, data, name)
+
+
+def agency_year_key(agency: str | None, year: int | None) -> str | None:
+    if not agency or not year:
+        return None
+    return "".join(agency.split()) + "|" + str(year)
+
+
+def _report_row(report_id: str, files: list[RawFile], result: ParseResult, loaded_at: datetime) -> dict:
+    rec = result.record or {}
+    fee = result.meta.get("fee") or {}
+    parsed = result.status == PARSED
+    errors = [i for i in result.issues if i.severity == ERROR]
+    date = result.meta.get("publish_date")
+    return {
+        "report_id": report_id,
+        "file_name": files[0].name,
+        "file_paths": [f.relpath for f in files],
+        "size_bytes": files[0].size,
+        "source_kind": result.source_kind,
+        "encoding": result.encoding,
+        "status": "parsed" if parsed else "quarantined",
+        "quarantine_reason": None if parsed else result.status,
+        "quarantine_message": None if parsed else (errors[0].message if errors else result.status),
+        "format": rec.get("format"),
+        "table3_layout": result.meta.get("table3_layout"),
+        "agency": rec.get("agency"),
+        "report_year": rec.get("year"),
+        "publish_date": datetime.strptime(date, "%Y-%m-%d").date() if date else None,
+        "source_url": result.meta.get("source_url"),
+        "fee_reported": fee.get("fee_reported"),
+        "fee_charged": fee.get("fee_charged"),
+        "fee_amount_yuan": fee.get("fee_amount_yuan"),
+        "fee_text_raw": fee.get("fee_text_raw"),
+        "agency_year_key": agency_year_key(rec.get("agency"), rec.get("year")) if parsed else None,
+        "duplicate_of": None,
+        "is_canonical": parsed,
+        "parser_version": PARSER_VERSION,
+        "loaded_at": loaded_at,
+        "script": result.meta.get("script"),
+    }
+
+
+def _discovery_row(f: RawFile, loaded_at: datetime) -> dict:
+    row = dict.fromkeys(REPORT_COLUMNS)
+    row.update(
+        report_id=_quarantine_id(f.relpath),
+        file_name=f.name,
+        file_paths=[f.relpath],
+        size_bytes=f.size,
+        status="quarantined",
+        quarantine_reason=f.reason,
+        quarantine_message=f.message,
+        is_canonical=False,
+        parser_version=PARSER_VERSION,
+        loaded_at=loaded_at,
+    )
+    return row
+
+
+_ARROW_TYPES = {
+    "file_paths": pa.list_(pa.string()),
+    "size_bytes": pa.int64(),
+    "report_year": pa.int32(),
+    "publish_date": pa.date32(),
+    "fee_reported": pa.bool_(),
+    "fee_charged": pa.bool_(),
+    "fee_amount_yuan": pa.float64(),
+    "is_canonical": pa.bool_(),
+    "loaded_at": pa.timestamp("us"),
+}
+
+
+def _reports_table(rows: list[dict]) -> pa.Table:
+    return pa.table(
+        {c: pa.array([r[c] for r in rows], type=_ARROW_TYPES.get(c, pa.string())) for c in REPORT_COLUMNS}
+    )
+
+
+def _cells_table(rows: list[tuple]) -> pa.Table:
+    cols = list(zip(*rows, strict=True)) if rows else [[] for _ in CELL_COLUMNS]
+    types = [pa.string()] * 4 + [pa.float64(), pa.string(), pa.int32(), pa.int64(), pa.int32()]
+    return pa.table({c: pa.array(list(v), type=t) for c, v, t in zip(CELL_COLUMNS, cols, types, strict=True)})
+
+
+def _issues_table(rows: list[tuple]) -> pa.Table:
+    cols = list(zip(*rows, strict=True)) if rows else [[] for _ in ISSUE_COLUMNS]
+    types = [pa.string(), pa.int32()] + [pa.string()] * 5
+    return pa.table(
+        {c: pa.array(list(v), type=t) for c, v, t in zip(ISSUE_COLUMNS, cols, types, strict=True)}
+    )
+
+
+def connect(settings: Settings) -> duckdb.DuckDBPyConnection:
+    settings.db_path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(settings.db_path))
+    con.execute("create schema if not exists raw")
+    for ddl in ALL_DDL:
+        con.execute(ddl)
+    # Columns added after the first release of the schema.
+    con.execute("alter table raw.reports add column if not exists script varchar")
+    return con
+
+
+def load_raw(settings: Settings, parse: ParseFn = parse_bytes) -> LoadSummary:
+    """Bring raw.* in line with the files under ``settings.raw_dir``."""
+    summary = LoadSummary()
+    loaded_at = datetime.now(UTC).replace(tzinfo=None)
+    files = discover(settings.raw_dir, settings.max_bytes)
+    summary.files = len(files)
+    by_hash: dict[str, list[RawFile]] = {}
+    rows: dict[str, dict] = {}
+    for f in files:
+        if f.sha256 is None:
+            rows[_quarantine_id(f.relpath)] = _discovery_row(f, loaded_at)
+        else:
+            by_hash.setdefault(f.sha256, []).append(f)
+    summary.same_bytes_paths = sum(len(v) - 1 for v in by_hash.values())
+
+    con = connect(settings)
+    try:
+        con.execute("begin transaction")
+        existing = {
+            r[0]: r
+            for r in con.execute(
+                f"select {', '.join(REPORT_COLUMNS)} from raw.reports where parser_version = ?",
+                [PARSER_VERSION],
+            ).fetchall()
+        }
+        todo: list[tuple[str, list[RawFile]]] = []
+        for sha, group in by_hash.items():
+            old = existing.get(sha)
+            if old is not None and old[REPORT_COLUMNS.index("status")] is not None:
+                row = dict(zip(REPORT_COLUMNS, old, strict=True))
+                row.update(file_name=group[0].name, file_paths=[f.relpath for f in group])
+                rows[sha] = row
+                summary.unchanged += 1
+            else:
+                todo.append((sha, group))
+        keep = set(rows) | {sha for sha, _ in todo}
+        # Reports whose file left raw/, and reports about to be re-parsed, lose their old rows.
+        stale = [
+            rid for (rid,) in con.execute("select report_id from raw.reports").fetchall() if rid not in rows
+        ]
+        summary.removed = len([rid for rid in stale if rid not in keep])
+        if stale:
+            stale_table = pa.table({"report_id": pa.array(stale, type=pa.string())})
+            con.register("stale_ids", stale_table)
+            for table in ("report_cells", "parse_issues"):
+                con.execute(f"delete from raw.{table} where report_id in (select report_id from stale_ids)")
+            con.unregister("stale_ids")
+        for start in range(0, len(todo), BATCH):
+            batch = todo[start : start + BATCH]
+            inputs = [(settings.raw_dir / group[0].relpath, group[0].name) for _, group in batch]
+            cells: list[tuple] = []
+            issues: list[tuple] = []
+            for (sha, group), result in zip(batch, _parse_all(inputs, parse), strict=True):
+                rows[sha] = _report_row(sha, group, result, loaded_at)
+                summary.reparsed += 1
+                if result.status == PARSED:
+                    cells.extend(cell_rows(sha, result))
+                issues.extend(
+                    (sha, n, i.code, i.severity, i.message, i.location, i.cell)
+                    for n, i in enumerate(result.issues, start=1)
+                )
+            _insert(
+                con,
+                "report_cells",
+                _cells_table(cells),
+                CELL_COLUMNS,
+                {"value": "cast(value as decimal(20, 6))"},
+            )
+            _insert(con, "parse_issues", _issues_table(issues), ISSUE_COLUMNS)
+        for row in rows.values():
+            if row["status"] == "parsed":
+                summary.parsed += 1
+            else:
+                reason = row["quarantine_reason"] or "unknown"
+                summary.quarantined[reason] = summary.quarantined.get(reason, 0) + 1
+        ordered = [rows[k] for k in sorted(rows)]
+        con.execute("delete from raw.reports")
+        _insert(
+            con,
+            "reports",
+            _reports_table(ordered),
+            REPORT_COLUMNS,
+            {"fee_amount_yuan": "cast(fee_amount_yuan as decimal(18, 2))"},
+        )
+        summary.agency_year_duplicates = _mark_duplicates(con)
+        con.execute("delete from raw.template_rows")
+        trows = template_rows()
+        ttable = pa.table({c: pa.array([r[i] for r in trows]) for i, c in enumerate(TEMPLATE_COLUMNS)})
+        _insert(con, "template_rows", ttable, TEMPLATE_COLUMNS)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    finally:
+        con.close()
+    return summary
+
+
+def _insert(
+    con, table: str, data: pa.Table, columns: tuple[str, ...], casts: dict[str, str] | None = None
+) -> None:
+    if data.num_rows == 0:
+        return
+    casts = casts or {}
+    select = ", ".join(casts.get(c, c) for c in columns)
+    con.register("batch_rows", data)
+    try:
+        con.execute(f"insert into raw.{table} ({', '.join(columns)}) select {select} from batch_rows")
+    finally:
+        con.unregister("batch_rows")
+
+
+# Canonical report of an agency-year (docs/operations.md): fewest error issues, then Simplified over
+# Traditional script (mirrors republish in Traditional), then most non-null cells, then file name.
+_DUPLICATES_SQL = """
+with stats as (
+    select
+        r.report_id,
+        r.agency_year_key,
+        r.script,
+        r.file_name,
+        (
+            select count(*) from raw.parse_issues i
+            where i.report_id = r.report_id and i.severity = 'error'
+        ) as errors,
+        (select count(value) from raw.report_cells c where c.report_id = r.report_id) as cells
+    from raw.reports r
+    where r.status = 'parsed' and r.agency_year_key is not null
+),
+ranked as (
+    select
+        report_id,
+        first_value(report_id) over w as canonical_id,
+        row_number() over w as rank_in_key
+    from stats
+    window w as (
+        partition by agency_year_key
+        order by errors, (script = 'traditional'), cells desc, file_name, report_id
+    )
+)
+update raw.reports
+set
+    is_canonical = ranked.rank_in_key = 1,
+    duplicate_of = case when ranked.rank_in_key = 1 then null else ranked.canonical_id end
+from ranked
+where raw.reports.report_id = ranked.report_id
+"""
+
+
+def _mark_duplicates(con) -> int:
+    con.execute(_DUPLICATES_SQL)
+    return con.execute("select count(*) from raw.reports where duplicate_of is not null").fetchone()[0]

@@ -1,0 +1,87 @@
+"""DDL of the raw layer that Dagster loads and dbt reads (sources in dbt/models/staging/_sources.yml)."""
+
+RAW_SCHEMA = "raw"
+
+# One row per source file seen under raw/ (loaded or quarantined). report_id is the sha256 of
+# the file's bytes, so the same bytes under two names are one report with two paths.
+REPORTS_DDL = """
+create table if not exists raw.reports (
+    report_id varchar primary key,      -- sha256 of the file bytes
+    file_name varchar not null,         -- base name of the first path (sorted) holding these bytes
+    file_paths varchar[] not null,      -- every path under raw/ holding these bytes, relative to raw/
+    size_bytes bigint not null,
+    source_kind varchar,                -- text | html | pdf | docx
+    encoding varchar,                   -- detected text encoding, when the input is text
+    status varchar not null,            -- parsed | quarantined
+    quarantine_reason varchar,          -- reason code when quarantined (docs/operations.md)
+    quarantine_message varchar,
+    format varchar,                     -- '2021' | '2019' (table 二 layout)
+    table3_layout varchar,              -- '2021' | '2019' (table 三 (六) as 3 rows or 1 row)
+    agency varchar,
+    report_year integer,
+    publish_date date,
+    source_url varchar,
+    fee_reported boolean,
+    fee_charged boolean,
+    fee_amount_yuan decimal(18, 2),
+    fee_text_raw varchar,
+    agency_year_key varchar,            -- normalized agency + year, the duplicate key
+    duplicate_of varchar,               -- canonical report_id when this report duplicates another
+    is_canonical boolean,
+    parser_version varchar not null,
+    loaded_at timestamp not null,
+    script varchar                      -- simplified | traditional (mirrors are often Traditional)
+)
+"""
+
+# One row per template cell of a parsed report (absent cells included, with value NULL).
+REPORT_CELLS_DDL = """
+create table if not exists raw.report_cells (
+    report_id varchar not null,
+    table_name varchar not null,        -- table2 | table3 | table4
+    row_key varchar not null,           -- e.g. granted, review, normative_issued
+    col_key varchar not null,           -- table3: natural_person..total; table4: upheld..total; table2: value
+    value decimal(20, 6),               -- NULL when blank, a placeholder, absent or unresolvable
+    value_raw varchar,                  -- the cell text as read, NULL when the cell is absent
+    source_line integer,
+    source_offset bigint,
+    source_page integer,
+    primary key (report_id, table_name, row_key, col_key)
+)
+"""
+
+PARSE_ISSUES_DDL = """
+create table if not exists raw.parse_issues (
+    report_id varchar not null,
+    issue_no integer not null,
+    code varchar not null,
+    severity varchar not null,          -- error | warning | info
+    message varchar not null,
+    location varchar,
+    cell varchar,
+    primary key (report_id, issue_no)
+)
+"""
+
+# The official template as data, so marts take their labels from the same table the parser uses.
+TEMPLATE_ROWS_DDL = """
+create table if not exists raw.template_rows (
+    table_name varchar not null,
+    format varchar not null,
+    row_key varchar not null,
+    col_key varchar not null,
+    row_order integer not null,
+    col_order integer not null,
+    group_key varchar,
+    group_order integer,
+    label_zh varchar,
+    label_en varchar,
+    group_label_zh varchar,
+    group_label_en varchar,
+    col_label_zh varchar,
+    col_label_en varchar,
+    primary key (table_name, format, row_key, col_key)
+)
+"""
+
+ALL_DDL = (REPORTS_DDL, REPORT_CELLS_DDL, PARSE_ISSUES_DDL, TEMPLATE_ROWS_DDL)
