@@ -52,7 +52,7 @@ class LoadSummary:
     quarantined: dict[str, int] = field(default_factory=dict)  # reason -> files
     reparsed: int = 0  # reports parsed in this run
     unchanged: int = 0  # reports skipped because bytes and parser version were unchanged
-    removed: int = 0  # reports whose files left raw/
+    removed: int = 0  # files that were loaded before and are no longer under raw/
     same_bytes_paths: int = 0  # extra paths holding bytes already seen under another name
     agency_year_duplicates: int = 0  # non-canonical reports of an agency-year
 
@@ -234,12 +234,12 @@ def load_raw(settings: Settings, parse: ParseFn = parse_bytes) -> LoadSummary:
                 summary.unchanged += 1
             else:
                 todo.append((sha, group))
-        keep = set(rows) | {sha for sha, _ in todo}
         # Reports whose file left raw/, and reports about to be re-parsed, lose their old rows.
         stale = [
             rid for (rid,) in con.execute("select report_id from raw.reports").fetchall() if rid not in rows
         ]
-        summary.removed = len([rid for rid in stale if rid not in keep])
+        old_paths = {p for (p,) in con.execute("select unnest(file_paths) from raw.reports").fetchall()}
+        summary.removed = len(old_paths - {f.relpath for f in files})
         if stale:
             stale_table = pa.table({"report_id": pa.array(stale, type=pa.string())})
             con.register("stale_ids", stale_table)

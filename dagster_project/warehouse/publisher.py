@@ -33,7 +33,7 @@ def clean_stale_temp_files(settings: Settings) -> int:
 def published_tables(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...]) -> list[tuple[str, str]]:
     rows = con.execute(
         "select table_schema, table_name from information_schema.tables "
-        "where table_catalog = current_database() and list_contains(?, table_schema) "
+        "where table_catalog = 'src' and list_contains(?, table_schema) "
         "order by table_schema, table_name",
         [list(schemas)],
     ).fetchall()
@@ -49,8 +49,9 @@ def publish(settings: Settings, schemas: tuple[str, ...]) -> dict[str, int]:
     target = settings.published_path
     tmp = target.with_name(f"{TMP_PREFIX}{uuid.uuid4().hex}.duckdb")
     counts: dict[str, int] = {}
-    con = duckdb.connect(str(settings.db_path), read_only=True)
+    con = duckdb.connect()  # in memory: the working database is attached read-only
     try:
+        con.execute(f"attach {_quote(str(settings.db_path))} as src (read_only)")
         option = (
             f" (STORAGE_VERSION '{settings.publish_storage_version}')"
             if settings.publish_storage_version
@@ -58,7 +59,7 @@ def publish(settings: Settings, schemas: tuple[str, ...]) -> dict[str, int]:
         )
         con.execute(f"attach {_quote(str(tmp))} as pub{option}")
         for schema, table in published_tables(con, schemas):
-            source, copy = f"{_quote(schema)}.{_quote(table)}", f"pub.{_quote(schema)}.{_quote(table)}"
+            source, copy = f"src.{_quote(schema)}.{_quote(table)}", f"pub.{_quote(schema)}.{_quote(table)}"
             con.execute(f"create schema if not exists pub.{_quote(schema)}")
             con.execute(f"create table {copy} as select * from {source}")
             counts[f"{schema}.{table}"] = con.execute(f"select count(*) from {copy}").fetchone()[0]
