@@ -1,0 +1,9 @@
+"""The single Dagster entry point: ``dagster dev -m dagster_project.definitions``."""
+
+import dagster as dg
+
+from dagster_project.defs import automation, dbt, ingest, publish, quality, resources
+
+defs = dg.Definitions.merge(
+    resources.defs, ingest.defs, dbt.defs, quality.defs, publish.defs, automation.defs
+)

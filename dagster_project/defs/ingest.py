@@ -1,0 +1,69 @@
+"""The raw layer: parse raw/ and load raw.reports, raw.report_cells, raw.parse_issues, raw.template_rows."""
+
+import dagster as dg
+
+from dagster_project.defs.dbt import DUCKDB_POOL
+from dagster_project.defs.resources import WarehouseResource
+from dagster_project.warehouse.load import connect, load_raw
+from dagster_project.warehouse.locking import refresh_lock
+
+RAW_TABLES = ("reports", "report_cells", "parse_issues", "template_rows")
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(["raw", t], group_name="raw", kinds={"duckdb", "python"}, description=desc)
+        for t, desc in zip(
+            RAW_TABLES,
+            (
+                "One row per file under raw/: parsed, or quarantined with a reason.",
+                "One row per template cell of each parsed report, with its raw text and source line.",
+                "One row per problem the parser found (code, severity, message, location).",
+                "The official template (rows, columns, Chinese and English labels) as data.",
+            ),
+            strict=True,
+        )
+    ],
+    pool=DUCKDB_POOL,
+)
+def raw_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    """Parse new and changed files in raw/ and load them; unchanged files are not parsed again."""
+    settings = warehouse.settings()
+    with refresh_lock(settings, wait=600):
+        summary = load_raw(settings)
+    context.log.info(f"raw load: {summary}")
+    con = connect(settings)
+    try:
+        counts = {t: con.execute(f"select count(*) from raw.{t}").fetchone()[0] for t in RAW_TABLES}
+        quarantined = con.execute(
+            "select file_name, quarantine_reason, quarantine_message from raw.reports "
+            "where status = 'quarantined' order by file_name"
+        ).fetchall()
+    finally:
+        con.close()
+    report_meta = {
+        "files": summary.files,
+        "parsed": summary.parsed,
+        "quarantined": summary.quarantined_total,
+        "quarantined_by_reason": summary.quarantined,
+        "parsed_this_run": summary.reparsed,
+        "unchanged_skipped": summary.unchanged,
+        "removed": summary.removed,
+        "agency_year_duplicates": summary.agency_year_duplicates,
+        "quarantine": dg.MetadataValue.md(
+            "\n".join(
+                ["| file | reason | message |", "|---|---|---|"]
+                + [f"| {n} | {r} | {m} |" for n, r, m in quarantined]
+            )
+            if quarantined
+            else "none"
+        ),
+    }
+    for table in RAW_TABLES:
+        meta = {"dagster/row_count": counts[table]}
+        if table == "reports":
+            meta.update(report_meta)
+        yield dg.MaterializeResult(asset_key=["raw", table], metadata=meta)
+
+
+defs = dg.Definitions(assets=[raw_tables])

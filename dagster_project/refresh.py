@@ -1,0 +1,84 @@
+"""``govreport refresh`` (``make run``): run the Dagster refresh job in-process and print a summary."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from dagster_project.warehouse.locking import RefreshLocked, refresh_lock
+from dagster_project.warehouse.settings import Settings
+
+
+def _instance():
+    import dagster as dg
+
+    if os.environ.get("DAGSTER_HOME"):
+        os.makedirs(os.environ["DAGSTER_HOME"], exist_ok=True)
+        return dg.DagsterInstance.get()  # runs show up in `make ui`
+    return dg.DagsterInstance.ephemeral()
+
+
+def summary_lines(settings: Settings) -> list[str]:
+    import duckdb
+
+    con = duckdb.connect(str(settings.published_path), read_only=True)
+    try:
+        status = dict(con.execute("select status, count(*) from raw.reports group by status").fetchall())
+        reasons = con.execute(
+            "select quarantine_reason, count(*) from raw.reports where status = 'quarantined' "
+            "group by 1 order by 1"
+        ).fetchall()
+        dupes = con.execute("select count(*) from raw.reports where duplicate_of is not null").fetchone()[0]
+        failing = con.execute(
+            "select count(distinct report_id), count(*) from main_marts.fct_identity_checks where status = 'fail'"
+        ).fetchone()
+    finally:
+        con.close()
+    lines = [
+        f"reports loaded:      {status.get('parsed', 0)}"
+        + (f" ({dupes} duplicates of another file for the same agency-year)" if dupes else ""),
+        f"quarantined files:   {status.get('quarantined', 0)}"
+        + (" (" + ", ".join(f"{r}: {n}" for r, n in reasons) + ")" if reasons else ""),
+        f"identity failures:   {failing[1]} checks in {failing[0]} reports (see main_marts.fct_identity_checks)",
+        f"published copy:      {settings.published_path}",
+    ]
+    return lines
+
+
+def main(wait: float = 0.0) -> int:
+    settings = Settings.from_env()
+    try:
+        with refresh_lock(settings, wait=wait):
+            from dagster_project.definitions import defs
+
+            job = defs.resolve_job_def("refresh_all")
+            quiet = {
+                "loggers": {
+                    "console": {"config": {"log_level": os.environ.get("GOVREPORT_LOG_LEVEL", "WARNING")}}
+                }
+            }
+            result = job.execute_in_process(run_config=quiet, instance=_instance(), raise_on_error=False)
+    except RefreshLocked as exc:
+        print(f"govreport refresh: {exc}", file=sys.stderr)
+        return 3
+    if not result.success:
+        failed = [e.step_key for e in result.all_events if e.is_step_failure]
+        print(
+            f"govreport refresh: the run failed at {', '.join(failed) or 'an unknown step'}", file=sys.stderr
+        )
+        return 1
+    from dagster import DagsterEventType
+
+    check_failures = [
+        e.asset_check_evaluation_data.check_name
+        for e in result.all_events
+        if e.event_type == DagsterEventType.ASSET_CHECK_EVALUATION
+        and not e.asset_check_evaluation_data.passed
+    ]
+    for line in summary_lines(settings):
+        print(line)
+    print(
+        f"failed quality checks: {len(check_failures)}"
+        + (f" ({', '.join(check_failures)})" if check_failures else "")
+    )
+    return 0
