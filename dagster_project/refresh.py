@@ -30,7 +30,8 @@ def summary_lines(settings: Settings) -> list[str]:
         ).fetchall()
         dupes = con.execute("select count(*) from raw.reports where duplicate_of is not null").fetchone()[0]
         failing = con.execute(
-            "select count(distinct report_id), count(*) from main_marts.fct_identity_checks where status = 'fail'"
+            "select count(distinct report_id), count(*) from main_marts.fct_identity_checks "
+            "where status = 'fail'"
         ).fetchone()
     finally:
         con.close()
@@ -39,7 +40,8 @@ def summary_lines(settings: Settings) -> list[str]:
         + (f" ({dupes} duplicates of another file for the same agency-year)" if dupes else ""),
         f"quarantined files:   {status.get('quarantined', 0)}"
         + (" (" + ", ".join(f"{r}: {n}" for r, n in reasons) + ")" if reasons else ""),
-        f"identity failures:   {failing[1]} checks in {failing[0]} reports (see main_marts.fct_identity_checks)",
+        f"identity failures:   {failing[1]} checks in {failing[0]} reports "
+        "(see main_marts.fct_identity_checks)",
         f"published copy:      {settings.published_path}",
     ]
     return lines
