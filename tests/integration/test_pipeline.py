@@ -105,7 +105,8 @@ def test_marts_equal_gold(seeds_run, gold_path):
         f"{p}_{r}": v
         for p, r, v in marts(
             wh,
-            "select proceeding, result, reported_count from main_marts.fct_reviews_litigation where report_id = ?",
+            "select proceeding, result, reported_count from main_marts.fct_reviews_litigation "
+            "where report_id = ?",
             [rid],
         )
     }
@@ -157,7 +158,8 @@ def test_missing_cells_are_null_and_not_assessable(seeds_run):
     assert "fail" not in status.values()
     nulls = marts(
         wh,
-        "select count(*) from main_marts.fct_reviews_litigation f join main_marts.dim_report r using (report_id) "
+        "select count(*) from main_marts.fct_reviews_litigation f "
+        "join main_marts.dim_report r using (report_id) "
         "where r.file_name like '003%' and f.reported_count is null",
     )
     assert nulls == [(12,)]
