@@ -8,6 +8,7 @@ split by ``segment`` under the identities, and left null (and flagged) when the 
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass, field
 
 from . import labels as lab
@@ -17,6 +18,7 @@ from .tokens import BLANK, BREAK, LABEL, TEXT, VALUE, Token
 from .values import parse_value
 
 N_COLUMNS = 7
+_RUN = re.compile(r"-?[0-9][0-9.\-]*")
 N_TABLE4 = 15
 MAX_COMBINATIONS = 20000
 
@@ -57,9 +59,14 @@ def _source(token: Token | None, raw: str | None = None, shift: int = 0) -> Cell
 
 
 def _is_run(token: Token) -> bool:
+    """A value written without separators that may hold several cells (digits, signs, points)."""
     t = token.text
     return (
-        token.kind == VALUE and not token.explicit and len(t) > 1 and t.lstrip("-").replace("-", "").isdigit()
+        token.kind == VALUE
+        and not token.explicit
+        and len(t) > 1
+        and _RUN.fullmatch(t) is not None
+        and sum(ch.isdigit() for ch in t) > 1
     )
 
 
@@ -469,12 +476,14 @@ def align_table2(tokens: list[Token], fmt: str) -> TableResult:
             continue
         seen.add(spec.label)
         keys = list(spec.keys)
+        amounts = frozenset(k for k in keys if k.endswith("_yuan")) if spec.amount else frozenset()
         n = len(keys)
         cells = _trim(row.tokens, n)
         if n > 1 and len(cells) == 1 and _is_run(cells[0]) and len(cells[0].text.lstrip("-")) >= n:
             tok = cells[0]
             signed = [k in spec.signed for k in keys]
-            readings = segment.candidates(tok.text, n, None, signed=signed, decimals=spec.amount)
+            points = [k in amounts for k in keys]
+            readings = segment.candidates(tok.text, n, None, signed=signed, decimals=points)
             for i, key in enumerate(keys):
                 result.values[key] = _agreed(readings, i)
                 result.sources[f"t2.{key}"] = _source(tok)
@@ -488,7 +497,7 @@ def align_table2(tokens: list[Token], fmt: str) -> TableResult:
             lambda i, keys=keys: f"t2.{keys[i]}",
             sub,
             signed=spec.signed,
-            amount=frozenset(keys) if spec.amount else frozenset(),
+            amount=amounts,
         )
         for key in keys:
             result.values[key] = sub.values.get(key)

@@ -1,9 +1,10 @@
 """Split fused digit runs ("801000081" = 80,1,0,0,0,0,81) into cells, constrained by the identities.
 
 A run is split into parts that look like numbers as reports write them: no leading zeros except
-"0" itself, at most ``MAX_DIGITS`` digits, a minus sign only where the cell may be negative (2019
-``*_items_change``). The search is bounded; when it cannot finish, or more than one split satisfies
-every identity, the caller leaves the cells null and flags the row.
+"0" itself, at most ``MAX_DIGITS`` digits, a minus sign only where the cell may be negative
+(2019 ``*_items_change``), a decimal point only in amount cells. The search is bounded; when it
+cannot finish, or more than one split satisfies every identity, the caller leaves the cells null
+and flags the row.
 """
 
 from __future__ import annotations
@@ -42,24 +43,40 @@ def table4_ok(values: Split) -> bool:
     return all(sum(values[b : b + 4]) == values[b + 4] for b in (0, 5, 10))
 
 
+# Cells whose value the identity fixes once the cells before them are read: the search writes the
+# expected number and checks that the run continues with exactly those digits (a strong pruning).
+_DERIVED: dict[Check, dict[int, Callable[[list], int | float]]] = {
+    row_sum_ok: {6: lambda acc: sum(acc[0:6])},
+    table4_ok: {4: lambda acc: sum(acc[0:4]), 9: lambda acc: sum(acc[5:9]), 14: lambda acc: sum(acc[10:14])},
+}
+
+
 def candidates(
     run: str,
     n: int,
     check: Check | None = None,
     signed: Sequence[bool] | None = None,
-    decimals: bool = False,
+    decimals: Sequence[bool] | None = None,
 ) -> Readings:
     """Readings of ``run`` as ``n`` cells. A run of exactly ``n`` characters has one reading whatever
     the identities say (a report that breaks them keeps its numbers); longer runs keep only the
     readings that satisfy ``check``."""
     flags = tuple(signed) if signed is not None else (False,) * n
+    points = tuple(decimals) if decimals is not None else (False,) * n
     one_char_each = len(run.replace("-", "")) == n
-    return _search(run, n, None if one_char_each else check, flags, decimals)
+    return _search(run, n, None if one_char_each else check, flags, points)
+
+
+def _fmt(value: int | float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(value)
 
 
 @lru_cache(maxsize=4096)
-def _search(run: str, n: int, check: Check | None, signed: tuple[bool, ...], decimals: bool) -> Readings:
+def _search(
+    run: str, n: int, check: Check | None, signed: tuple[bool, ...], decimals: tuple[bool, ...]
+) -> Readings:
     out: list[Split] = []
+    derived = _DERIVED.get(check, {}) if check is not None else {}
     steps = 0
     complete = True
 
@@ -78,6 +95,14 @@ def _search(run: str, n: int, check: Check | None, signed: tuple[bool, ...], dec
         remaining = n - idx - 1
         if len(run) - pos < remaining + 1 or len(run) - pos > (remaining + 1) * (MAX_DIGITS + 2):
             return
+        if idx in derived:
+            value = derived[idx](acc)
+            piece = _fmt(value)
+            if run.startswith(piece, pos):
+                acc.append(value)
+                rec(pos + len(piece), idx + 1, acc)
+                acc.pop()
+            return
         for end in range(pos + 1, min(len(run) - remaining, pos + MAX_DIGITS + 2) + 1):
             piece = run[pos:end]
             digits = piece.lstrip("-")
@@ -85,7 +110,7 @@ def _search(run: str, n: int, check: Check | None, signed: tuple[bool, ...], dec
                 break
             if digits.startswith("0") and len(digits) > 1 and not digits.startswith("0."):
                 break  # "01" and longer never become valid
-            if not _PART.fullmatch(piece) or piece == "-0" or ("." in piece and not decimals):
+            if not _PART.fullmatch(piece) or piece == "-0" or ("." in piece and not decimals[idx]):
                 continue
             acc.append(float(piece) if "." in piece else int(piece))
             rec(end, idx + 1, acc)
