@@ -12,11 +12,13 @@ def _cmd_parse(args: argparse.Namespace) -> int:
     from .govreport.parse import parse_bytes
 
     out = sys.stdout
+    missing = 0
     for name in args.files:
         path = Path(name)
         try:
             data = path.read_bytes()
         except OSError as exc:
+            missing += 1
             result = {
                 "file": path.name,
                 "status": "unreadable",
@@ -26,7 +28,8 @@ def _cmd_parse(args: argparse.Namespace) -> int:
             result = parse_bytes(data, path.name).to_json(provenance=not args.no_provenance)
         out.write(json.dumps(result, ensure_ascii=False) + "\n")
         out.flush()
-    return 0
+    # Files that were read exit 0 whatever they held; a path that cannot be opened is a usage error.
+    return 2 if missing else 0
 
 
 def _cmd_refresh(args: argparse.Namespace) -> int:

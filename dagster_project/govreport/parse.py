@@ -90,6 +90,10 @@ def _read(data: bytes, name: str) -> tuple[str | None, ParseResult | None, dict]
                 ),
                 {},
             )
+        except RecursionError:
+            # Markup nested thousands of levels deep: refuse it rather than exhaust the stack.
+            issue = Issue("undecodable", ERROR, f"{kind} nested too deeply to read")
+            return None, ParseResult(name, UNDECODABLE, source_kind=kind, issues=[issue]), {}
         return (
             doc.text,
             None,

@@ -313,3 +313,23 @@ def test_cli_parse_prints_one_json_line_per_file(tmp_path):
     assert [r["file"] for r in lines] == ["bad.txt", "000_11efede76b55d959.txt"]
     assert lines[0]["status"] != "parsed" and lines[1]["status"] == "parsed"
     assert "provenance" not in lines[1] and lines[1]["table3"]["new_received"][0] == 66
+
+
+def test_deeply_nested_html_is_refused_cleanly():
+    html = b"<html><body>" + b"<div>" * 20000 + b"text" + b"</div>" * 20000 + b"</body></html>"
+    result = parse_bytes(html, "deep.html")
+    assert result.status == "undecodable"
+    assert "nested too deeply" in result.issues[0].message
+
+
+def test_cli_exit_code_for_a_missing_path(tmp_path):
+    seed = ROOT / "raw" / "000_11efede76b55d959.txt"
+    proc = subprocess.run(
+        [sys.executable, "-m", "dagster_project.cli", "parse", str(tmp_path / "nope.txt"), str(seed)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2
+    lines = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [r["status"] for r in lines] == ["unreadable", "parsed"]  # the good file is still parsed
