@@ -56,11 +56,12 @@ def normalize_text_with_stats(text: str) -> tuple[list[str], int]:
     n_lines = text.count("\n")
     folded = normalize_line(text)
     simplified = to_simplified(folded)
-    changed = (
-        sum(a != b for a, b in zip(folded, simplified, strict=False))
-        if len(folded) == len(simplified)
-        else -1
-    )
+    if folded == simplified:
+        changed = 0
+    elif len(folded) == len(simplified):
+        changed = sum(map(str.__ne__, folded, simplified))
+    else:
+        changed = -1
     converted = _CJK_SPACE.sub("", simplified)
     if converted.count("\n") != n_lines:  # defensive: never let conversion shift line numbers
         converted = "\n".join(_CJK_SPACE.sub("", to_simplified(line)) for line in folded.split("\n"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 
 FORMAT_2021 = "2021"
@@ -55,14 +55,17 @@ class Table2Row:
     amount: bool
 
 
+@cache
 def table3_rows(layout: str) -> list[str]:
     return [r["key"] for r in raw()["table3_rows"] if layout in r["formats"]]
 
 
+@cache
 def table3_columns() -> list[str]:
     return [c["key"] for c in raw()["table3_columns"]]
 
 
+@cache
 def table2_rows(fmt: str) -> list[Table2Row]:
     return [
         Table2Row(
@@ -76,19 +79,23 @@ def table2_rows(fmt: str) -> list[Table2Row]:
     ]
 
 
+@cache
 def table2_keys(fmt: str) -> list[str]:
     return [k for row in table2_rows(fmt) for k in row.keys]
 
 
+@cache
 def table4_keys() -> list[str]:
     t4 = raw()["table4"]
     return [f"{b['key']}_{r['key']}" for b in t4["blocks"] for r in t4["results"]]
 
 
+@cache
 def table3_groups() -> dict[str, dict]:
     return {g["group"]: g for g in raw()["table3_groups"]}
 
 
+@cache
 def row_group(key: str) -> str:
     return next(r["group"] for r in raw()["table3_rows"] if r["key"] == key)
 

@@ -13,6 +13,7 @@ import hashlib
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -75,26 +76,27 @@ def _safe_parse(parse: ParseFn, data: bytes, name: str) -> ParseResult:
         )
 
 
+def _read_and_parse(path: Path, name: str, parse: ParseFn) -> ParseResult:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return ParseResult(name, UNREADABLE, issues=[Issue(UNREADABLE, ERROR, f"{type(exc).__name__}: {exc}")])
+    return _safe_parse(parse, data, name)
+
+
 def _parse_path(args: tuple[str, str]) -> ParseResult:
+    """Worker-process entry point (the default parser)."""
     path, name = args
-    return _safe_parse(parse_bytes, Path(path).read_bytes(), name)
+    return _read_and_parse(Path(path), name, parse_bytes)
 
 
-def _parse_all(todo: list[tuple[Path, str]], parse: ParseFn) -> Iterable[ParseResult]:
-    """Parse files, in worker processes when there are many and the default parser is used."""
-    if parse is parse_bytes and len(todo) >= PARALLEL_MIN and (os.cpu_count() or 1) > 1:
-        with ProcessPoolExecutor() as pool:
-            yield from pool.map(_parse_path, [(str(p), n) for p, n in todo], chunksize=32)
+def _parse_all(todo: list[tuple[Path, str]], parse: ParseFn, pool: ProcessPoolExecutor | None) -> Iterable[ParseResult]:
+    """Parse files, in the worker pool when one is given (many files, default parser)."""
+    if pool is not None:
+        yield from pool.map(_parse_path, [(str(p), n) for p, n in todo], chunksize=32)
         return
     for path, name in todo:
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            yield ParseResult(
-                name, UNREADABLE, issues=[Issue(UNREADABLE, ERROR, f"{type(exc).__name__}: {exc}")]
-            )
-            continue
-        yield _safe_parse(parse, data, name)
+        yield _read_and_parse(path, name, parse)
 
 
 def agency_year_key(agency: str | None, year: int | None) -> str | None:
@@ -215,6 +217,7 @@ def load_raw(settings: Settings, parse: ParseFn = parse_bytes) -> LoadSummary:
     summary.same_bytes_paths = sum(len(v) - 1 for v in by_hash.values())
 
     con = connect(settings)
+    stack = ExitStack()  # the worker pool lives for the whole load, not per batch
     try:
         con.execute("begin transaction")
         existing = {
@@ -246,12 +249,14 @@ def load_raw(settings: Settings, parse: ParseFn = parse_bytes) -> LoadSummary:
             for table in ("report_cells", "parse_issues"):
                 con.execute(f"delete from raw.{table} where report_id in (select report_id from stale_ids)")
             con.unregister("stale_ids")
+        parallel = parse is parse_bytes and len(todo) >= PARALLEL_MIN and (os.cpu_count() or 1) > 1
+        pool = stack.enter_context(ProcessPoolExecutor()) if parallel else None
         for start in range(0, len(todo), BATCH):
             batch = todo[start : start + BATCH]
             inputs = [(settings.raw_dir / group[0].relpath, group[0].name) for _, group in batch]
             cells: list[tuple] = []
             issues: list[tuple] = []
-            for (sha, group), result in zip(batch, _parse_all(inputs, parse), strict=True):
+            for (sha, group), result in zip(batch, _parse_all(inputs, parse, pool), strict=True):
                 rows[sha] = _report_row(sha, group, result, loaded_at)
                 summary.reparsed += 1
                 if result.status == PARSED:
@@ -293,6 +298,7 @@ def load_raw(settings: Settings, parse: ParseFn = parse_bytes) -> LoadSummary:
         con.execute("rollback")
         raise
     finally:
+        stack.close()
         con.close()
     return summary
 
