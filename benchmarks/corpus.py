@@ -42,7 +42,10 @@ def make_record(rng: random.Random, i: int) -> dict:
     fmt = "2019" if rng.random() < RATES["format_2019"] else "2021"
     layout = fmt if fmt == "2019" or rng.random() >= RATES["hybrid_layout"] else "2019"
     year = rng.randint(2019, 2020) if fmt == "2019" else rng.randint(2021, 2025)
-    agency = "".join(rng.choice(p) for p in AGENCY_PARTS)
+    # Distinct agencies (one report each), named with ten-stem characters so no digit touches the year.
+    serial = "".join("甲乙丙丁戊己庚辛壬癸"[int(d)] for d in f"{i:06d}")
+    city, district, dept = (rng.choice(p) for p in AGENCY_PARTS)
+    agency = f"{city}{district}{serial}{dept}"
     t2 = {}
     for spec in template.table2_rows(fmt):
         for key in spec.keys:

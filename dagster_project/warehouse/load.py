@@ -84,19 +84,29 @@ def _read_and_parse(path: Path, name: str, parse: ParseFn) -> ParseResult:
     return _safe_parse(parse, data, name)
 
 
-def _parse_path(args: tuple[str, str]) -> ParseResult:
+def _parse_with_cells(path: Path, name: str, report_id: str, parse: ParseFn) -> tuple[ParseResult, list[tuple]]:
+    """Parse one file and flatten its cells; the bulky provenance travels as plain tuples only."""
+    result = _read_and_parse(path, name, parse)
+    cells = list(cell_rows(report_id, result)) if result.status == PARSED else []
+    result.provenance = {}
+    return result, cells
+
+
+def _parse_path(args: tuple[str, str, str]) -> tuple[ParseResult, list[tuple]]:
     """Worker-process entry point (the default parser)."""
-    path, name = args
-    return _read_and_parse(Path(path), name, parse_bytes)
+    path, name, report_id = args
+    return _parse_with_cells(Path(path), name, report_id, parse_bytes)
 
 
-def _parse_all(todo: list[tuple[Path, str]], parse: ParseFn, pool: ProcessPoolExecutor | None) -> Iterable[ParseResult]:
+def _parse_all(
+    todo: list[tuple[Path, str, str]], parse: ParseFn, pool: ProcessPoolExecutor | None
+) -> Iterable[tuple[ParseResult, list[tuple]]]:
     """Parse files, in the worker pool when one is given (many files, default parser)."""
     if pool is not None:
-        yield from pool.map(_parse_path, [(str(p), n) for p, n in todo], chunksize=32)
+        yield from pool.map(_parse_path, [(str(p), n, rid) for p, n, rid in todo], chunksize=32)
         return
-    for path, name in todo:
-        yield _read_and_parse(path, name, parse)
+    for path, name, report_id in todo:
+        yield _parse_with_cells(path, name, report_id, parse)
 
 
 def agency_year_key(agency: str | None, year: int | None) -> str | None:
@@ -253,14 +263,13 @@ def load_raw(settings: Settings, parse: ParseFn = parse_bytes) -> LoadSummary:
         pool = stack.enter_context(ProcessPoolExecutor()) if parallel else None
         for start in range(0, len(todo), BATCH):
             batch = todo[start : start + BATCH]
-            inputs = [(settings.raw_dir / group[0].relpath, group[0].name) for _, group in batch]
+            inputs = [(settings.raw_dir / group[0].relpath, group[0].name, sha) for sha, group in batch]
             cells: list[tuple] = []
             issues: list[tuple] = []
-            for (sha, group), result in zip(batch, _parse_all(inputs, parse, pool), strict=True):
+            for (sha, group), (result, result_cells) in zip(batch, _parse_all(inputs, parse, pool), strict=True):
                 rows[sha] = _report_row(sha, group, result, loaded_at)
                 summary.reparsed += 1
-                if result.status == PARSED:
-                    cells.extend(cell_rows(sha, result))
+                cells.extend(result_cells)
                 issues.extend(
                     (sha, n, i.code, i.severity, i.message, i.location, i.cell)
                     for n, i in enumerate(result.issues, start=1)
