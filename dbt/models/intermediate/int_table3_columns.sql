@@ -3,29 +3,8 @@ with
 
 cells as (
 
-    select * from {{ ref('int_canonical_cells') }}
+    select * from {{ ref('int_labelled_cells') }}
     where table_name = 'table3'
-
-),
-
-template as (
-
-    select * from {{ ref('stg_reports__template_rows') }}
-    where table_name = 'table3'
-
-),
-
-labelled as (
-
-    select
-        cells.*,
-        template.group_key
-    from cells
-    inner join template
-        on
-            cells.table3_layout = template.template_format
-            and cells.row_key = template.row_key
-            and cells.col_key = template.col_key
 
 ),
 
@@ -45,7 +24,7 @@ final as (
         count(reported_value) filter (
             where group_key not in ('received', 'total', 'carried_forward')
         ) as result_rows_reported
-    from labelled
+    from cells
     group by report_id, col_key
 
 )

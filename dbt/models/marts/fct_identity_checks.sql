@@ -55,65 +55,38 @@ s2 as (
 
 ),
 
-s3_rows as (
+row_sums as (
 
+    -- S3 (table 三 rows: six applicant columns) and S4 (table 四 blocks: four results) share a shape:
+    -- the parts of a row add up to its total column.
     select
         report_id,
-        row_key,
-        sum(reported_value) filter (where col_key != 'total') as applicants_sum,
-        count(reported_value) filter (where col_key != 'total') as applicants_reported,
-        max(reported_value) filter (where col_key = 'total') as total
-    from cells
-    where table_name = 'table3'
-    group by report_id, row_key
-
-),
-
-s3 as (
-
-    select
-        report_id,
-        'S3' as rule,
-        row_key as column_key,
-        case when applicants_reported = 6 then applicants_sum end as lhs,
-        total as rhs,
-        case
-            when applicants_reported < 6 or total is null then 'not_assessable'
-            when applicants_sum = total then 'pass'
-            else 'fail'
-        end as status
-    from s3_rows
-
-),
-
-s4_blocks as (
-
-    select
-        report_id,
+        table_name,
         row_key,
         sum(reported_value) filter (where col_key != 'total') as parts_sum,
         count(reported_value) filter (where col_key != 'total') as parts_reported,
+        count(*) filter (where col_key != 'total') as parts,
         max(reported_value) filter (where col_key = 'total') as total
     from cells
-    where table_name = 'table4'
-    group by report_id, row_key
+    where table_name in ('table3', 'table4')
+    group by report_id, table_name, row_key
 
 ),
 
-s4 as (
+s3_s4 as (
 
     select
         report_id,
-        'S4' as rule,
+        case when table_name = 'table3' then 'S3' else 'S4' end as rule,
         row_key as column_key,
-        case when parts_reported = 4 then parts_sum end as lhs,
+        case when parts_reported = parts then parts_sum end as lhs,
         total as rhs,
         case
-            when parts_reported < 4 or total is null then 'not_assessable'
+            when parts_reported < parts or total is null then 'not_assessable'
             when parts_sum = total then 'pass'
             else 'fail'
         end as status
-    from s4_blocks
+    from row_sums
 
 ),
 
@@ -123,9 +96,7 @@ unioned as (
     union all
     select * from s2
     union all
-    select * from s3
-    union all
-    select * from s4
+    select * from s3_s4
 
 ),
 
