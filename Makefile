@@ -20,16 +20,18 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-run: env
+# Dagster's run history lives in DAGSTER_HOME; telemetry is off unless you change dagster.yaml.
+$(DAGSTER_HOME)/dagster.yaml:
 	@mkdir -p $(DAGSTER_HOME)
+	@echo "telemetry: {enabled: false}" > $@
+
+run: env $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/govreport refresh
 
-test: env
-	@mkdir -p $(DAGSTER_HOME)
+test: env $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m pytest -q; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$rc
 
-ui: env
-	@mkdir -p $(DAGSTER_HOME)
+ui: env $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -h 127.0.0.1 -p $${DAGSTER_PORT:-3000} -m dagster_project.definitions
 
 bench: env

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
@@ -49,25 +50,26 @@ def summary_lines(settings: Settings) -> list[str]:
 
 def main(wait: float = 0.0) -> int:
     settings = Settings.from_env()
+    log_path = settings.db_path.with_name("last_refresh.log")
+    level = os.environ.get("GOVREPORT_LOG_LEVEL", "WARNING")
+    quiet = {"loggers": {"console": {"config": {"log_level": level}}}}
     try:
         with refresh_lock(settings, wait=wait):
             from dagster_project.definitions import defs
 
             job = defs.resolve_job_def("refresh_all")
-            quiet = {
-                "loggers": {
-                    "console": {"config": {"log_level": os.environ.get("GOVREPORT_LOG_LEVEL", "WARNING")}}
-                }
-            }
-            result = job.execute_in_process(run_config=quiet, instance=_instance(), raise_on_error=False)
+            # dbt's progress lines (re-emitted by dagster-dbt on stdout) go to a log file, so the
+            # terminal shows the summary; the Dagster UI keeps the full structured history.
+            log_path.parent.mkdir(parents=True, exist_ok=True)
+            with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+                result = job.execute_in_process(run_config=quiet, instance=_instance(), raise_on_error=False)
     except RefreshLocked as exc:
         print(f"govreport refresh: {exc}", file=sys.stderr)
         return 3
     if not result.success:
         failed = [e.step_key for e in result.all_events if e.is_step_failure]
-        print(
-            f"govreport refresh: the run failed at {', '.join(failed) or 'an unknown step'}", file=sys.stderr
-        )
+        where = ", ".join(failed) or "an unknown step"
+        print(f"govreport refresh: the run failed at {where}; see {log_path}", file=sys.stderr)
         return 1
     from dagster import DagsterEventType
 
@@ -83,4 +85,5 @@ def main(wait: float = 0.0) -> int:
         f"failed quality checks: {len(check_failures)}"
         + (f" ({', '.join(check_failures)})" if check_failures else "")
     )
+    print(f"refresh log:         {log_path}")
     return 0
