@@ -247,14 +247,18 @@ def render_doc(results: list[Result], info: dict) -> str:
         "",
         "## Full refresh (wall time and peak memory by stage)",
         "",
-        "| N | parse+load | dbt build | GX validation | publish | total | peak memory |",
-        "|---|---|---|---|---|---|---|",
+        "Parsing and loading overlap (worker processes parse while the main process writes batches); the",
+        "parse column is the parse-only run above, load is the remainder.",
+        "",
+        "| N | parse+load | of which parse | of which load | dbt build | GX validation | publish | total | peak memory |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         s = r.stages
         total = sum(s.values())
-        lines.append(f"| {r.n:,} | {s['parse+load']:.1f} s | {s['dbt build']:.1f} s | {s['GX validation']:.1f} s | "
-                     f"{s['publish']:.1f} s | {total:.1f} s | {_gb(max(r.peaks.values()))} |")  # fmt: skip
+        load = max(s["parse+load"] - r.parse_s, 0.0)
+        lines.append(f"| {r.n:,} | {s['parse+load']:.1f} s | {r.parse_s:.1f} s | {load:.1f} s | {s['dbt build']:.1f} s | "
+                     f"{s['GX validation']:.1f} s | {s['publish']:.1f} s | {total:.1f} s | {_gb(max(r.peaks.values()))} |")  # fmt: skip
     lines += ["", "## Incremental refresh (one new report into the N-report warehouse)", "",
               "| N | parse+load | dbt build | GX validation | publish | `govreport refresh` end to end (Dagster) | target ≤ 20 s |",
               "|---|---|---|---|---|---|---|"]  # fmt: skip
