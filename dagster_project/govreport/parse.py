@@ -7,13 +7,16 @@ cannot be read comes back with a non-``parsed`` status and a reason.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from . import align, fees, identities, metadata, sections, template
 from . import labels as lab
 from .decode import UndecodableError, decode
 from .normalize import normalize_line, normalize_text_with_stats, to_simplified
 from .record import (
+    ABSENT,
     BINARY,
+    BLANK,
     EMPTY,
     ERROR,
     INFO,
@@ -21,7 +24,9 @@ from .record import (
     NOT_A_REPORT,
     PARSED,
     PARSER_FAILURE,
+    READ,
     UNDECODABLE,
+    UNDETERMINED,
     UNKNOWN_FORMAT,
     WARNING,
     CellSource,
@@ -29,6 +34,7 @@ from .record import (
     ParseResult,
 )
 from .tokens import LABEL, tokenize
+from .values import parse_value
 
 # Bump when the parser's output for the same bytes can change: the warehouse re-parses on change.
 # The template data is part of the parser, so its digest is part of the version.
@@ -237,7 +243,7 @@ def _parse(data: bytes, name: str) -> ParseResult:
         "table4": {k: t4.values.get(k) for k in template.table4_keys()},
     }
     issues.extend(identities.check(record))
-    provenance = {**t2.sources, **t3.sources, **t4.sources}
+    provenance = _with_status(record, {**t2.sources, **t3.sources, **t4.sources})
     pages = extras.get("line_pages") or []
     if pages:
         provenance = {k: _with_page(v, pages) for k, v in provenance.items()}
@@ -259,7 +265,42 @@ def _parse(data: bytes, name: str) -> ParseResult:
 def _with_page(src: CellSource, pages: list) -> CellSource:
     if src.line is None or src.line - 1 >= len(pages):
         return src
-    return CellSource(src.raw, src.line, src.offset, pages[src.line - 1])
+    return replace(src, page=pages[src.line - 1])
+
+
+def _cell_values(record: dict) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for key, value in record["table2"].items():
+        out[f"t2.{key}"] = value
+    for key, values in record["table3"].items():
+        for i, value in enumerate(values):
+            out[f"t3.{key}[{i}]"] = value
+    for key, value in record["table4"].items():
+        out[f"t4.{key}"] = value
+    return out
+
+
+def _with_status(record: dict, provenance: dict[str, CellSource]) -> dict[str, CellSource]:
+    """Every cell of the record gets a status; cells the aligners did not mark are classified here:
+    a number is ``read``, no text is ``absent``, a blank or placeholder is ``blank``, anything else
+    that gave no number is ``undetermined``."""
+    out = {}
+    for cid, value in _cell_values(record).items():
+        src = provenance.get(cid) or CellSource(raw=None)
+        if src.status is None:
+            if value is not None:
+                status = READ
+            elif src.raw is None:
+                status = ABSENT
+            elif parse_value(src.raw).raw is not None and parse_value(src.raw).problem is None:
+                status = BLANK
+            else:
+                status = UNDETERMINED
+            if value is None and src.raw is not None and not src.raw.strip():
+                status = BLANK
+            src = replace(src, status=status)
+        out[cid] = src
+    return out
 
 
 def _empty_table4() -> align.TableResult:

@@ -38,14 +38,25 @@ class Issue:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
 
+# How a cell's value was decided (``CellSource.status``); the marts expose it as ``value_status``.
+READ = "read"  # an unambiguous, delimited cell: the number is what the report prints
+INFERRED = "inferred"  # one reading of an ambiguous stretch, the only one the identities allow
+BLANK = "blank"  # NULL: the report left the cell empty or wrote a placeholder
+UNDETERMINED = "undetermined"  # NULL: the text does not decide the value (see the cell's issue)
+ABSENT = "absent"  # NULL: the report does not have the cell at all (missing row or table)
+CELL_STATUSES = (READ, INFERRED, BLANK, UNDETERMINED, ABSENT)
+
+
 @dataclass(frozen=True)
 class CellSource:
-    """Where a cell's value came from in the input."""
+    """Where a cell's value came from in the input, and how it was decided."""
 
     raw: str | None  # the cell text as read (after decoding), None when the cell is absent
     line: int | None = None  # 1-based line of the normalized text
     offset: int | None = None  # character offset of the cell in the normalized text
     page: int | None = None  # PDF page (1-based)
+    status: str | None = None  # one of CELL_STATUSES (the parser always sets it)
+    rule: str | None = None  # for inferred/undetermined: which identities decided (e.g. "S3+S1+S2")
 
     def to_json(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None}
