@@ -1,26 +1,41 @@
 """Align token streams to the official template: tables 二, 三 and 四.
 
 Rows are identified by label; an unlabeled row takes the next position in the official row order.
-Cells are read in document order; extra trailing blanks are layout padding. Fused digit runs are
-split by ``segment`` under the identities, and left null (and flagged) when the split is ambiguous.
+Cells are read in document order; extra trailing blanks are layout padding. Each row's text gives
+a set of candidate readings (``readings``); table 三's rows are then chosen together under S1/S2
+(``solve``). A cell gets a number only when every surviving reading agrees on it; otherwise it is
+null, ``undetermined``, and flagged. Every cell's provenance carries its status.
 """
 
 from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import labels as lab
-from . import segment, template
-from .record import ERROR, INFO, WARNING, CellSource, Issue
+from . import segment, solve, template
+from .readings import DEFAULT_LAYOUT, DISAGREE, Layout, RowReadings, agreed, read_row
+from .record import (
+    ABSENT,
+    ERROR,
+    INFERRED,
+    INFO,
+    READ,
+    UNDETERMINED,
+    WARNING,
+    CellSource,
+    Issue,
+)
+from .record import (
+    BLANK as BLANK_CELL,
+)
 from .tokens import BLANK, BREAK, LABEL, TEXT, VALUE, Token
 from .values import parse_value
 
 N_COLUMNS = 7
 _RUN = re.compile(r"-?[0-9][0-9.\-]*")
 N_TABLE4 = 15
-MAX_COMBINATIONS = 20000
 
 
 @dataclass
@@ -54,7 +69,7 @@ def _loc(token: Token | None) -> str | None:
 
 def _source(token: Token | None, raw: str | None = None, shift: int = 0) -> CellSource:
     if token is None:
-        return CellSource(raw=None)
+        return CellSource(raw=None, status=ABSENT)
     return CellSource(raw=token.text if raw is None else raw, line=token.line, offset=token.offset + shift)
 
 
@@ -91,55 +106,28 @@ def _parse_cells(
         cid = cell_id(i)
         tok = tokens[i] if i < len(tokens) else None
         if tok is None:
+            # The row is there but stops short: the report left the rest of it empty.
             result.values[key] = None
-            result.sources[cid] = CellSource(raw=None)
+            result.sources[cid] = CellSource(raw=None, status=BLANK_CELL)
             continue
         cv = parse_value(tok.text if tok.kind == VALUE else "", signed=key in signed, amount=key in amount)
         result.values[key] = cv.value
-        result.sources[cid] = _source(tok)
+        if cv.value is not None:
+            status = READ
+        elif cv.problem == "unparsable_cell":
+            status = UNDETERMINED
+        else:
+            status = BLANK_CELL
+        result.sources[cid] = replace(_source(tok), status=status)
         if cv.problem:
             sev = ERROR if cv.problem == "unparsable_cell" else WARNING
             result.issues.append(Issue(cv.problem, sev, cv.note or cv.problem, _loc(tok), cid))
 
 
-def _agreed(readings: segment.Readings, i: int) -> int | float | None:
-    """Cell ``i`` when every reading agrees on it (and the search was complete), else None."""
-    if not readings.complete or not readings.splits:
-        return None
-    values = {r[i] for r in readings.splits}
-    return values.pop() if len(values) == 1 else None
-
-
-def _run_issue(tok: Token, cell: str, readings: segment.Readings) -> Issue:
-    if not readings.complete:
-        return Issue(
-            "ambiguous_segmentation",
-            WARNING,
-            f"digit run {tok.text!r} has too many readings to decide; cells left null",
-            _loc(tok),
-            cell,
-        )
-    if not readings.splits:
-        return Issue(
-            "unsplittable_digit_run",
-            ERROR,
-            f"digit run {tok.text!r} has no reading that satisfies the identities; cells left null",
-            _loc(tok),
-            cell,
-        )
-    return Issue(
-        "ambiguous_segmentation",
-        WARNING,
-        f"digit run {tok.text!r} reads {len(readings.splits)} ways; undetermined cells left null",
-        _loc(tok),
-        cell,
-    )
-
-
 # ---------------------------------------------------------------- table 三
 
 
-def _table3_raw_rows(tokens: list[Token]) -> list[RawRow]:
+def table3_raw_rows(tokens: list[Token]) -> list[RawRow]:
     rows: list[RawRow] = []
     current: RawRow | None = None
     seen_data = False
@@ -208,13 +196,14 @@ def detect_table3_layout(rows: list[RawRow], default: str) -> str:
     return default
 
 
-def align_table3(tokens: list[Token], default_layout: str) -> tuple[TableResult, str]:
+def align_table3(
+    tokens: list[Token], default_layout: str, text_layout: Layout = DEFAULT_LAYOUT
+) -> tuple[TableResult, str]:
     result = TableResult()
-    raw_rows = _table3_raw_rows(tokens)
+    raw_rows = table3_raw_rows(tokens)
     layout = detect_table3_layout(raw_rows, default_layout)
     order = template.table3_rows(layout)
     groups = template.table3_groups()
-    columns = template.table3_columns()
 
     # Expand rows that swallowed the cells of following unlabeled rows (one cell per line).
     expanded: list[RawRow] = []
@@ -282,150 +271,152 @@ def align_table3(tokens: list[Token], default_layout: str) -> tuple[TableResult,
         assigned[key] = row
         prev = order.index(key)
 
-    # Candidate readings of every row: one for delimited cells, several for ambiguous fused runs.
-    options: dict[str, list[tuple]] = {}
-    fused: dict[str, Token] = {}
+    columns_n = N_COLUMNS
+    row_readings: dict[str, RowReadings] = {}
     for key, row in assigned.items():
-        if (
-            len(row.tokens) == 1
-            and _is_run(row.tokens[0])
-            and len(row.tokens[0].text.lstrip("-")) >= N_COLUMNS
-        ):
-            tok = row.tokens[0]
-            readings = segment.candidates(tok.text, N_COLUMNS, segment.row_sum_ok)
-            fused[key] = tok
-            if readings.complete and readings.splits:
-                options[key] = list(readings.splits)
-            else:
-                result.issues.append(_run_issue(tok, f"t3.{key}", readings))
+        row_readings[key] = read_row(
+            _trim(row.tokens, columns_n), columns_n, segment.row_sum_ok, layout=text_layout
+        )
+    results_rows = [
+        k for k in order if k not in ("new_received", "carried_over", "total_processed", "carried_forward")
+    ]
+    candidates = {k: rr.candidates or ((None,) * columns_n,) for k, rr in row_readings.items()}
+    solution = solve.solve(candidates, results_rows)
 
-    resolved = _resolve_table3(options, assigned, order, columns, layout)
     for key in order:
         row = assigned.get(key)
-        cid = lambda i, key=key: f"t3.{key}[{i}]"  # noqa: E731
         if row is None:
-            result.values[key] = [None] * N_COLUMNS
-            for i in range(N_COLUMNS):
-                result.sources[cid(i)] = CellSource(raw=None)
+            result.values[key] = [None] * columns_n
+            for i in range(columns_n):
+                result.sources[f"t3.{key}[{i}]"] = CellSource(raw=None, status=ABSENT)
             result.issues.append(
                 Issue(
                     "missing_row", WARNING, f"table 三 row {key} not found; cells are null", None, f"t3.{key}"
                 )
             )
             continue
-        if key in fused:
-            tok = fused[key]
-            values = resolved.get(key)
-            result.values[key] = list(values) if values else [None] * N_COLUMNS
-            for i in range(N_COLUMNS):
-                result.sources[cid(i)] = _source(tok)
-            if key in resolved and any(v is None for v in resolved[key]) and options.get(key):
-                result.issues.append(
-                    Issue(
-                        "ambiguous_segmentation",
-                        WARNING,
-                        f"digit run {tok.text!r} splits {len(options[key])} ways; "
-                        "undetermined cells left null",
-                        _loc(tok),
-                        f"t3.{key}",
-                    )
-                )
-            continue
-        sub = TableResult()
-        _parse_cells(row.tokens, columns, cid, sub)
-        result.values[key] = [sub.values[c] for c in columns]
-        result.sources.update(sub.sources)
-        result.issues.extend(sub.issues)
-        present = len([t for t in row.tokens])
-        if present < N_COLUMNS:
-            result.issues.append(
-                Issue(
-                    "missing_cells",
-                    INFO if present else WARNING,
-                    f"row {key} has {present} of {N_COLUMNS} cells; the rest are null",
-                    _loc(row.label or (row.tokens[0] if row.tokens else None)),
-                    f"t3.{key}",
-                )
-            )
-        extra = [t for t in row.tokens[N_COLUMNS:] if t.kind == VALUE]
-        if extra:
-            result.issues.append(
-                Issue(
-                    "extra_cells",
-                    WARNING,
-                    f"row {key} has {len(extra)} extra values ignored",
-                    _loc(extra[0]),
-                    f"t3.{key}",
-                )
-            )
+        rr = row_readings[key]
+        cells = _trim(row.tokens, columns_n)
+        kept = solution.kept.get(key, ()) if rr.candidates else ()
+        rule = "S3" if len(rr.candidates) > 1 or not rr.forced else None
+        if len(rr.candidates) > 1 and solution.rule != "none needed":
+            rule = f"S3; {solution.rule}"
+        _emit_row(
+            result,
+            [f"t3.{key}[{i}]" for i in range(columns_n)],
+            cells,
+            rr,
+            kept,
+            rule,
+            f"t3.{key}",
+            keys=None,
+        )
+        values = [result.values.pop(f"t3.{key}[{i}]") for i in range(columns_n)]
+        result.values[key] = values
+        if rr.kind == "delimited" and rr.forced:
+            _row_shape_issues(result, key, row, cells)
     return result, layout
 
 
-def _resolve_table3(
-    options: dict[str, list[tuple]],
-    assigned: dict[str, RawRow],
-    order: list[str],
-    columns: list[str],
-    layout: str,
-) -> dict[str, tuple]:
-    """Pick the fused-row splits that satisfy S1 and S2; cells that differ between the
-    remaining readings become None."""
-    if not options:
-        return {}
-    known: dict[str, list] = {}
-    for key, row in assigned.items():
-        if key in options:
-            continue
-        vals = []
-        for i in range(N_COLUMNS):
-            tok = row.tokens[i] if i < len(row.tokens) else None
-            vals.append(parse_value(tok.text).value if tok is not None and tok.kind == VALUE else None)
-        known[key] = vals
-    keys = [k for k in options if options[k]]
-    combos = 1
-    for k in keys:
-        combos *= len(options[k])
-    results_rows = [
-        k for k in order if k not in ("new_received", "carried_over", "total_processed", "carried_forward")
-    ]
-    valid: list[dict[str, tuple]] = []
-    if combos <= MAX_COMBINATIONS:
-        for choice in itertools.product(*(options[k] for k in keys)):
-            table = dict(known)
-            table.update(dict(zip(keys, choice, strict=True)))
-            if _identities_hold(table, results_rows):
-                valid.append(dict(zip(keys, choice, strict=True)))
-    out: dict[str, tuple] = {}
-    for k in keys:
-        readings = [v[k] for v in valid] if valid else options[k]
-        out[k] = tuple(
-            readings[0][i] if all(r[i] == readings[0][i] for r in readings) else None
-            for i in range(N_COLUMNS)
+def _row_shape_issues(result: TableResult, key: str, row: RawRow, cells: list[Token]) -> None:
+    present = len(cells)
+    if present < N_COLUMNS:
+        result.issues.append(
+            Issue(
+                "missing_cells",
+                INFO if present else WARNING,
+                f"row {key} has {present} of {N_COLUMNS} cells; the rest are null",
+                _loc(row.label or (cells[0] if cells else None)),
+                f"t3.{key}",
+            )
         )
-    return out
+    extra = [t for t in cells[N_COLUMNS:] if t.kind == VALUE]
+    if extra:
+        result.issues.append(
+            Issue(
+                "extra_cells",
+                WARNING,
+                f"row {key} has {len(extra)} extra values ignored",
+                _loc(extra[0]),
+                f"t3.{key}",
+            )
+        )
 
 
-def _identities_hold(table: dict[str, list], results_rows: list[str]) -> bool:
-    for c in range(N_COLUMNS):
-
-        def val(key: str, c=c):
-            row = table.get(key)
-            return None if row is None else row[c]
-
-        s1 = [val("new_received"), val("carried_over"), val("total_processed"), val("carried_forward")]
-        if all(v is not None for v in s1) and s1[0] + s1[1] != s1[2] + s1[3]:
-            return False
-        parts = [val(k) for k in results_rows]
-        total = val("total_processed")
-        if total is not None and all(v is not None for v in parts) and sum(parts) != total:
-            return False
-    return True
+def _emit_row(
+    result: TableResult,
+    cell_ids: list[str],
+    cells: list[Token],
+    rr: RowReadings,
+    kept: tuple,
+    rule: str | None,
+    row_cell: str,
+    *,
+    keys: list[str] | None,
+    signed=frozenset(),
+    amount=frozenset(),
+) -> None:
+    """Write one row's values, provenance and statuses into ``result`` (keyed by ``keys`` when given,
+    else by cell id)."""
+    n = len(cell_ids)
+    names = keys if keys is not None else cell_ids
+    if rr.forced and len(rr.candidates) == 1 and rr.kind in ("delimited", "spaced"):
+        sub = TableResult()
+        _parse_cells(cells, names, lambda i: cell_ids[i], sub, signed=signed, amount=amount)
+        for name in names:
+            result.values[name] = sub.values[name]
+        result.sources.update(sub.sources)
+        result.issues.extend(sub.issues)
+        return
+    first = cells[0] if cells else None
+    raw = " ".join(t.text for t in cells) if cells else None
+    src = _source(first, raw=raw)
+    values = agreed(kept, n) if kept else [DISAGREE] * n
+    undetermined = 0
+    for i, name in enumerate(names):
+        v = values[i]
+        if v is DISAGREE:
+            result.values[name] = None
+            result.sources[cell_ids[i]] = replace(src, status=UNDETERMINED, rule=rule)
+            undetermined += 1
+        elif rr.forced and len(rr.candidates) == 1:
+            result.values[name] = v
+            result.sources[cell_ids[i]] = replace(src, status=READ if v is not None else BLANK_CELL)
+        else:
+            result.values[name] = v
+            result.sources[cell_ids[i]] = replace(
+                src, status=INFERRED if v is not None else BLANK_CELL, rule=rule or "every reading agrees"
+            )
+    if undetermined:
+        if not rr.candidates or not kept:
+            code, sev = "unsplittable_digit_run", ERROR
+            why = rr.note or "no reading satisfies the identities"
+            msg = f"row text {raw!r}: {why}; cells left null"
+        else:
+            code, sev = "ambiguous_segmentation", WARNING
+            msg = (
+                f"row text {raw!r} reads {len(kept)} ways ({rr.kind}); "
+                f"{undetermined} undetermined cells left null"
+            )
+            if not rr.complete:
+                msg = f"row text {raw!r} has too many readings to decide; undetermined cells left null"
+        result.issues.append(Issue(code, sev, msg, _loc(first), row_cell))
+    elif len(rr.candidates) > 1 or not rr.forced:
+        result.issues.append(
+            Issue(
+                "inferred_cells",
+                INFO,
+                f"row text {raw!r} ({rr.kind}) read as the only reading consistent with {rule}",
+                _loc(first),
+                row_cell,
+            )
+        )
 
 
 # ---------------------------------------------------------------- table 二
 
 
-def align_table2(tokens: list[Token], fmt: str) -> TableResult:
+def align_table2(tokens: list[Token], fmt: str, text_layout: Layout = DEFAULT_LAYOUT) -> TableResult:
     result = TableResult()
     rows: list[RawRow] = []
     current: RawRow | None = None
@@ -479,45 +470,42 @@ def align_table2(tokens: list[Token], fmt: str) -> TableResult:
         amounts = frozenset(k for k in keys if k.endswith("_yuan")) if spec.amount else frozenset()
         n = len(keys)
         cells = _trim(row.tokens, n)
-        if n > 1 and len(cells) == 1 and _is_run(cells[0]) and len(cells[0].text.lstrip("-")) >= n:
-            tok = cells[0]
-            signed = [k in spec.signed for k in keys]
-            points = [k in amounts for k in keys]
-            readings = segment.candidates(tok.text, n, None, signed=signed, decimals=points)
-            for i, key in enumerate(keys):
-                result.values[key] = _agreed(readings, i)
-                result.sources[f"t2.{key}"] = _source(tok)
-            if readings.unique is None:
-                result.issues.append(_run_issue(tok, f"t2.{keys[0]}", readings))
-            continue
-        sub = TableResult()
-        _parse_cells(
+        rr = read_row(
             cells,
-            keys,
-            lambda i, keys=keys: f"t2.{keys[i]}",
-            sub,
+            n,
+            None,
+            signed=[k in spec.signed for k in keys],
+            decimals=[k in amounts for k in keys],
+            layout=text_layout,
+        )
+        _emit_row(
+            result,
+            [f"t2.{k}" for k in keys],
+            cells,
+            rr,
+            rr.candidates,
+            None,
+            f"t2.{keys[0]}",
+            keys=keys,
             signed=spec.signed,
             amount=amounts,
         )
-        for key in keys:
-            result.values[key] = sub.values.get(key)
-        result.sources.update(sub.sources)
-        result.issues.extend(sub.issues)
-        _procurement_unit(result, keys, cells)
-        if len(cells) < n:
-            result.issues.append(
-                Issue(
-                    "missing_cells",
-                    INFO if cells else WARNING,
-                    f"table 二 row {spec.label} has {len(cells)} of {n} cells",
-                    _loc(row.label),
-                    f"t2.{keys[0]}",
+        if rr.forced and rr.kind in ("delimited", "spaced"):
+            _procurement_unit(result, keys, cells)
+            if len(cells) < n:
+                result.issues.append(
+                    Issue(
+                        "missing_cells",
+                        INFO if cells else WARNING,
+                        f"table 二 row {spec.label} has {len(cells)} of {n} cells",
+                        _loc(row.label),
+                        f"t2.{keys[0]}",
+                    )
                 )
-            )
     for key in template.table2_keys(fmt):
         if key not in result.values:
             result.values[key] = None
-            result.sources[f"t2.{key}"] = CellSource(raw=None)
+            result.sources[f"t2.{key}"] = CellSource(raw=None, status=ABSENT)
             result.issues.append(
                 Issue("missing_row", WARNING, f"table 二 cell {key} not found; null", None, f"t2.{key}")
             )
@@ -545,9 +533,8 @@ def _procurement_unit(result: TableResult, keys: list[str], cells: list[Token]) 
 # ---------------------------------------------------------------- table 四
 
 
-def align_table4(tokens: list[Token]) -> TableResult:
-    result = TableResult()
-    keys = template.table4_keys()
+def table4_cells(tokens: list[Token]) -> list[Token]:
+    """The value and blank tokens after table 四's last header label."""
     last_header = max((i for i, t in enumerate(tokens) if t.kind == LABEL), default=-1)
     header_line = tokens[last_header].line if last_header >= 0 else -1
     cells: list[Token] = []
@@ -558,38 +545,81 @@ def align_table4(tokens: list[Token]) -> TableResult:
             break
         if tok.kind in (VALUE, BLANK):
             cells.append(tok)
-    cells = _trim(cells, N_TABLE4)
-    if len(cells) == 1 and _is_run(cells[0]) and len(cells[0].text) >= N_TABLE4:
-        tok = cells[0]
-        readings = segment.candidates(tok.text, N_TABLE4, segment.table4_ok)
-        for i, key in enumerate(keys):
-            result.values[key] = _agreed(readings, i)
-            result.sources[f"t4.{key}"] = _source(tok)
-        if readings.unique is None:
-            result.issues.append(_run_issue(tok, "t4", readings))
-        return result
-    _parse_cells(cells, keys, lambda i: f"t4.{keys[i]}", result)
+    return _trim(cells, N_TABLE4)
+
+
+def align_table4(tokens: list[Token], text_layout: Layout = DEFAULT_LAYOUT) -> TableResult:
+    result = TableResult()
+    keys = template.table4_keys()
+    cells = table4_cells(tokens)
     if not cells:
+        for key in keys:
+            result.values[key] = None
+            result.sources[f"t4.{key}"] = CellSource(raw=None, status=ABSENT)
         result.issues.append(Issue("missing_table", WARNING, "table 四 has no cells; all null", None, "t4"))
-    elif len(cells) < N_TABLE4:
-        result.issues.append(
-            Issue(
-                "truncated_table",
-                WARNING,
-                f"table 四 has {len(cells)} of {N_TABLE4} cells; the rest are null",
-                _loc(cells[0]),
-                "t4",
+        return result
+    rr = read_row(cells, N_TABLE4, segment.table4_ok, layout=text_layout)
+    _emit_row(
+        result,
+        [f"t4.{k}" for k in keys],
+        cells,
+        rr,
+        rr.candidates,
+        "S4",
+        "t4",
+        keys=keys,
+    )
+    if rr.forced and rr.kind in ("delimited", "spaced"):
+        if len(cells) < N_TABLE4:
+            for key in keys[len(cells) :]:
+                # A table cut short: the cells after the cut are not in the report.
+                result.sources[f"t4.{key}"] = CellSource(raw=None, status=ABSENT)
+            result.issues.append(
+                Issue(
+                    "truncated_table",
+                    WARNING,
+                    f"table 四 has {len(cells)} of {N_TABLE4} cells; the rest are null",
+                    _loc(cells[0]),
+                    "t4",
+                )
             )
-        )
-    extra = [t for t in cells[N_TABLE4:] if t.kind == VALUE]
-    if extra:
-        result.issues.append(
-            Issue(
-                "extra_cells",
-                WARNING,
-                f"table 四 has {len(extra)} extra values ignored",
-                _loc(extra[0]),
-                "t4",
+        extra = [t for t in cells[N_TABLE4:] if t.kind == VALUE]
+        if extra:
+            result.issues.append(
+                Issue(
+                    "extra_cells",
+                    WARNING,
+                    f"table 四 has {len(extra)} extra values ignored",
+                    _loc(extra[0]),
+                    "t4",
+                )
             )
-        )
     return result
+
+
+# ---------------------------------------------------------------- text layout of the document
+
+
+def detect_layout(t3_rows: list[list[Token]], t4_cells: list[Token]) -> Layout:
+    """How this document writes rows: are piece boundaries cell boundaries, and were consecutive
+    identical lines dropped? Decided from tables 三 and 四 and applied to all three tables."""
+    rows = [(r, N_COLUMNS) for r in t3_rows] + ([(t4_cells, N_TABLE4)] if t4_cells else [])
+    loose = [(r, n) for r, n in rows if r and not all(t.explicit for t in r)]
+    if not loose:
+        return Layout()
+    values = [t for r, _ in loose for t in r if t.kind == VALUE]
+    one_per_line = len({t.line for t in values}) == len(values) and len(values) >= 10
+    repeats = any(a.text == b.text for r, _ in loose for a, b in itertools.pairwise(r))
+    short = any(0 < len(r) < n for r, n in loose)
+    if one_per_line and short and not repeats:
+        return Layout(spaces_reliable=True, collapsed=True)
+    reliable = True
+    for r, n in loose:
+        if len(r) <= 1:
+            continue
+        if len(r) != n or any(
+            t.kind == VALUE and t.text.isdigit() and len(t.text) > 1 and t.text.startswith("0") for t in r
+        ):
+            reliable = False
+            break
+    return Layout(spaces_reliable=reliable, collapsed=False)

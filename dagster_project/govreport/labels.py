@@ -20,12 +20,15 @@ HEADER = "header"  # header or caption text, carries no values
 
 TABLES = ("table2", "table3", "table4")
 _CLOSERS = frozenset(")]}”’\"'》】")
+_OPENERS = frozenset("([{“‘\"'《【")
+_ORDINAL = re.compile(r"^\s*(\d{1,2})\s*[.、]")
 
 
 @dataclass(frozen=True)
 class Label:
     role: str
     key: str  # row key (table 三), row index "r<i>" (table 二), group key, or the header text
+    ordinal: str | None = None  # the row's printed number ("2" for 2.其他法律…), table 三 rows only
 
 
 @dataclass(frozen=True)
@@ -57,11 +60,15 @@ class Catalog:
         form, index = template.match_form_with_map(text)
         out = []
         for m in self.pattern.finditer(form):
-            end = index[m.end() - 1] + 1
-            # Closing punctuation right after a label belongs to it: 部分公开(…情形) / “三安全一稳定”.
+            start, end = index[m.start()], index[m.end() - 1] + 1
+            # Closing punctuation right after a label belongs to it: 部分公开(…情形) / “三安全一稳定”;
+            # so does opening punctuation right before it: the "(" of "(二)部分公开".
             while end < len(text) and text[end] in _CLOSERS:
                 end += 1
-            out.append(Match(index[m.start()], end, self.entries[m.group()]))
+            floor = out[-1].end if out else 0
+            while start > floor and text[start - 1] in _OPENERS:
+                start -= 1
+            out.append(Match(start, end, self.entries[m.group()]))
         return out
 
     def fuzzy_row(self, text: str) -> Label | None:
@@ -89,8 +96,10 @@ def catalog(table: str) -> Catalog:
     entries: dict[str, Label] = {}
     if table == "table3":
         for row in data["table3_rows"]:
+            numbered = _ORDINAL.match(row["label"])
+            label = Label(ROW, row["key"], numbered.group(1) if numbered else None)
             for text in [row["label"], *row["aliases"]]:
-                _add(entries, text, Label(ROW, row["key"]))
+                _add(entries, text, label)
         for group in data["table3_groups"]:
             for text in [group["label"] or "", *group.get("aliases", [])]:
                 if group.get("first_row"):

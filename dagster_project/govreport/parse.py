@@ -214,9 +214,12 @@ def _parse(data: bytes, name: str) -> ParseResult:
                 f"{n2021} markers of the 2021 format and {n2019} of the 2019 format; read as {fmt}",
             )
         )
-    t2 = align.align_table2(t2_tokens, fmt)
-    t3, t3_layout = align.align_table3(t3_tokens, fmt)
-    t4 = align.align_table4(t4_tokens) if found["table4"] else _empty_table4()
+    text_layout = align.detect_layout(
+        [row.tokens for row in align.table3_raw_rows(t3_tokens)], align.table4_cells(t4_tokens)
+    )
+    t2 = align.align_table2(t2_tokens, fmt, text_layout)
+    t3, t3_layout = align.align_table3(t3_tokens, fmt, text_layout)
+    t4 = align.align_table4(t4_tokens, text_layout) if found["table4"] else _empty_table4()
     if t3_layout != fmt:
         issues.append(
             Issue(
@@ -307,7 +310,7 @@ def _empty_table4() -> align.TableResult:
     result = align.TableResult()
     for key in template.table4_keys():
         result.values[key] = None
-        result.sources[f"t4.{key}"] = CellSource(raw=None)
+        result.sources[f"t4.{key}"] = CellSource(raw=None, status=ABSENT)
     return result
 
 

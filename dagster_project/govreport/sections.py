@@ -44,7 +44,8 @@ def find_sections(doc: str) -> dict[str, Region]:
         hits = [doc.find(marker, lo) for marker in fallbacks[name]]
         hits = [h for h in hits if h >= 0]
         if hits:
-            at = doc.rfind("\n", 0, min(hits)) + 1
+            # From the start of the marker's line, or of its sentence on a flattened page.
+            at = max(doc.rfind("\n", 0, min(hits)), doc.rfind("。", lo, min(hits))) + 1
             later = [s for n, (s, _) in starts.items() if SECTION_ORDER.index(n) > SECTION_ORDER.index(name)]
             if not later or at < min(later):
                 starts[name] = (at, "fallback")

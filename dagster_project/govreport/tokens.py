@@ -146,8 +146,30 @@ def tokenize(lines: list[tuple[int, int, str]], catalog: lab.Catalog) -> list[To
                 pos += len(part) + 1
             out.append(Token(BREAK, "", number, pos))
             continue
-        line_tokens = _scan_tokens(text, number, offset, catalog, explicit=False)
-        if any(t.kind == TEXT and _NARRATIVE.search(t.text) for t in line_tokens):
-            line_tokens = [Token(TEXT, text, number, offset)]
-        out.extend(line_tokens)
+        # A flattened page can hold a whole report on one line: narrative is dropped sentence by
+        # sentence (table cells never contain "。"), so the tables on the same line survive.
+        pos = 0
+        for sentence in _SENTENCE.findall(text):
+            tokens = _scan_tokens(sentence, number, offset + pos, catalog, explicit=False)
+            if any(t.kind == TEXT and _NARRATIVE.search(t.text) for t in tokens):
+                tokens = [Token(TEXT, sentence, number, offset + pos)]
+            out.extend(tokens)
+            pos += len(sentence)
+    return _drop_split_ordinals(out)
+
+
+_SENTENCE = re.compile(r"[^。]*(?:。|$)")
+_LONE_ORDINAL = re.compile(r"^(\d{1,2})[.、]$")
+
+
+def _drop_split_ordinals(tokens: list[Token]) -> list[Token]:
+    """A row number printed on its own line ("1." then "属于国家秘密") belongs to the label that
+    follows it, never to the row before: drop it when it is that label's own number."""
+    out = []
+    for i, tok in enumerate(tokens):
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        m = _LONE_ORDINAL.match(tok.text) if tok.kind == VALUE and not tok.explicit else None
+        if m and nxt is not None and nxt.kind == LABEL and nxt.label and nxt.label.ordinal == m.group(1):
+            continue
+        out.append(tok)
     return out
