@@ -150,11 +150,11 @@ def table3_raw_rows(tokens: list[Token]) -> list[RawRow]:
                 # After the data started, bare 总计 / 其他 are row labels written without numbering.
                 if label.key == "总计" and "total_processed" not in seen_keys:
                     label = lab.Label(lab.ROW, "total_processed")
-                elif (
-                    label.key == "其他"
-                    and current is None
-                    and rows
-                    and rows[-1].key in ("other_overdue_correction", "other_overdue_fee")
+                elif label.key == "其他" and (
+                    current.key if current is not None else rows[-1].key if rows else None
+                ) in (
+                    "other_overdue_correction",
+                    "other_overdue_fee",
                 ):
                     label = lab.Label(lab.ROW, "other_other")
             if label.role == lab.ROW:
@@ -175,6 +175,10 @@ def table3_raw_rows(tokens: list[Token]) -> list[RawRow]:
             elif label.role == lab.GROUP:
                 close()
                 current = RawRow(None, label.key, tok)
+            elif seen_data and current is not None and current.key and not current.has_values:
+                # Header words between a row label and its values are a label broken over lines
+                # ("不计" / "其他" / "情形"): they do not end the row.
+                continue
             else:
                 close()
         elif tok.kind in (VALUE, BLANK):
@@ -610,7 +614,8 @@ def detect_layout(t3_rows: list[list[Token]], t4_cells: list[Token]) -> Layout:
     values = [t for r, _ in loose for t in r if t.kind == VALUE]
     one_per_line = len({t.line for t in values}) == len(values) and len(values) >= 10
     repeats = any(a.text == b.text for r, _ in loose for a, b in itertools.pairwise(r))
-    short = any(0 < len(r) < n for r, n in loose)
+    # A row holding fewer digits than cells cannot be a fused run: cells are missing from it.
+    short = any(0 < sum(ch.isdigit() for t in r for ch in t.text) < n for r, n in loose)
     if one_per_line and short and not repeats:
         return Layout(spaces_reliable=True, collapsed=True)
     reliable = True

@@ -53,12 +53,14 @@ class RowReadings:
 
 
 def _is_run(text: str, signed: bool, decimal: bool) -> bool:
-    t = text
-    if signed and t.startswith("-"):
-        t = t[1:]
-    if decimal:
-        return bool(re.fullmatch(r"[\d.]+", t)) and t[0].isdigit()
-    return t.isdigit()
+    """Digits that may hold several cells: minus signs only in rows with signed cells (2019
+    ``*_items_change``), decimal points only in rows with amounts."""
+    allowed = "0123456789" + ("-" if signed else "") + ("." if decimal else "")
+    return (
+        any(c.isdigit() for c in text)
+        and (text[0].isdigit() or text[0] == "-" and signed)
+        and all(c in allowed for c in text)
+    )
 
 
 def _well_formed(text: str) -> bool:
@@ -142,7 +144,8 @@ def _split_pieces(pieces, runs, n, check, signed, decimals) -> RowReadings:
     if len(segments) == 1 and segments[0][0] == "run":
         run = segments[0][1]
         unchecked = segment.candidates(run, n, None, signed=signed, decimals=decimals)
-        if unchecked.complete and len(unchecked.splits) == 1:
+        if len(run.replace("-", "")) == n:
+            # One character per cell: the layout alone decides (a broken identity is the report's).
             return RowReadings(unchecked.splits, True, "fused")
         if check is None:
             return RowReadings(unchecked.splits, False, "fused", unchecked.complete)

@@ -163,13 +163,19 @@ _LONE_ORDINAL = re.compile(r"^(\d{1,2})[.、]$")
 
 
 def _drop_split_ordinals(tokens: list[Token]) -> list[Token]:
-    """A row number printed on its own line ("1." then "属于国家秘密") belongs to the label that
-    follows it, never to the row before: drop it when it is that label's own number."""
+    """A row number printed on its own line ("1." then "属于国家秘密", "3." then "其他") belongs to
+    the label that follows it, never to the row before: drop it unless that label has another number."""
     out = []
     for i, tok in enumerate(tokens):
         nxt = tokens[i + 1] if i + 1 < len(tokens) else None
         m = _LONE_ORDINAL.match(tok.text) if tok.kind == VALUE and not tok.explicit else None
-        if m and nxt is not None and nxt.kind == LABEL and nxt.label and nxt.label.ordinal == m.group(1):
+        if (
+            m
+            and nxt is not None
+            and nxt.kind == LABEL
+            and nxt.label
+            and nxt.label.ordinal in (None, m.group(1))
+        ):
             continue
         out.append(tok)
     return out
