@@ -429,7 +429,12 @@ def align_table2(tokens: list[Token], fmt: str, text_layout: Layout = DEFAULT_LA
             if current:
                 rows.append(current)
             current = RawRow(tok.label.key, None, tok)
-        elif tok.kind == LABEL or tok.kind == BREAK or (tok.kind == TEXT and len(tok.text) > 20):
+        elif (
+            tok.kind == LABEL
+            or tok.kind == BREAK
+            or (tok.kind == TEXT and (len(tok.text) > 20 or (current is not None and current.has_values)))
+        ):
+            # Text after a row's values ends the row: table 二 has no text between its cells.
             if current:
                 rows.append(current)
             current = None
@@ -605,8 +610,9 @@ def align_table4(tokens: list[Token], text_layout: Layout = DEFAULT_LAYOUT) -> T
 
 
 def detect_layout(t3_rows: list[list[Token]], t4_cells: list[Token]) -> Layout:
-    """How this document writes rows: are piece boundaries cell boundaries, and were consecutive
-    identical lines dropped? Decided from tables 三 and 四 and applied to all three tables."""
+    """How this document writes rows: were consecutive identical lines dropped (one cell per line,
+    no two equal neighbours anywhere, and some row with fewer digits than cells)? Decided from
+    tables 三 and 四 and applied to all three tables."""
     rows = [(r, N_COLUMNS) for r in t3_rows] + ([(t4_cells, N_TABLE4)] if t4_cells else [])
     loose = [(r, n) for r, n in rows if r and not all(t.explicit for t in r)]
     if not loose:
@@ -616,15 +622,4 @@ def detect_layout(t3_rows: list[list[Token]], t4_cells: list[Token]) -> Layout:
     repeats = any(a.text == b.text for r, _ in loose for a, b in itertools.pairwise(r))
     # A row holding fewer digits than cells cannot be a fused run: cells are missing from it.
     short = any(0 < sum(ch.isdigit() for t in r for ch in t.text) < n for r, n in loose)
-    if one_per_line and short and not repeats:
-        return Layout(spaces_reliable=True, collapsed=True)
-    reliable = True
-    for r, n in loose:
-        if len(r) <= 1:
-            continue
-        if len(r) != n or any(
-            t.kind == VALUE and t.text.isdigit() and len(t.text) > 1 and t.text.startswith("0") for t in r
-        ):
-            reliable = False
-            break
-    return Layout(spaces_reliable=reliable, collapsed=False)
+    return Layout(collapsed=one_per_line and short and not repeats)

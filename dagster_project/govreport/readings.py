@@ -5,8 +5,9 @@ piece boundaries can be trusted depends on the layout class, decided once per do
 
 - *delimited* cells (pipes, tabs) are cells; a row with fewer than ``n`` of them may still hold a
   fused run, so it gets both readings and the identities choose;
-- *spaced* pieces are cells when the document's spacing is reliable (every spaced row splits into
-  exactly ``n`` well-formed numbers); otherwise spaces are noise and the digits are read as one run;
+- *spaced* pieces (spaces or line breaks between them) are cells when there are ``n`` of them;
+  with fewer, some boundaries were not printed ("1 0 0 0 0 01"): each piece holds one or more
+  cells, and pieces are never joined;
 - *fused* runs ("230000023") are split into cells under the row identity (``segment``);
 - *collapsed* pieces (a crawler that dropped consecutive identical lines, so ``8⏎0⏎8`` stands for
   8,0,0,0,0,0,8) may each stand for several equal cells.
@@ -20,7 +21,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from . import segment
 from .tokens import BLANK, VALUE, Token
@@ -29,6 +30,13 @@ from .values import parse_value
 Reading = tuple  # n values, int | float | None (None: a blank or placeholder cell)
 
 MAX_EXPANSIONS = 5000
+_SIGN_WORDS = re.compile(r"([增减])(?=\d)")
+
+
+def _sign(m: re.Match) -> str:
+    return "-" if m.group(1) == "减" else "+"
+
+
 _DIGITS = re.compile(r"-?\d+(?:\.\d+)?")
 
 
@@ -36,7 +44,6 @@ _DIGITS = re.compile(r"-?\d+(?:\.\d+)?")
 class Layout:
     """Document-level facts about how rows are written."""
 
-    spaces_reliable: bool = True  # space/line-separated pieces are cell boundaries
     collapsed: bool = False  # consecutive identical lines were dropped by the crawler
 
 
@@ -55,19 +62,11 @@ class RowReadings:
 def _is_run(text: str, signed: bool, decimal: bool) -> bool:
     """Digits that may hold several cells: minus signs only in rows with signed cells (2019
     ``*_items_change``), decimal points only in rows with amounts."""
-    allowed = "0123456789" + ("-" if signed else "") + ("." if decimal else "")
+    allowed = "0123456789" + ("-+" if signed else "") + ("." if decimal else "")
     return (
         any(c.isdigit() for c in text)
-        and (text[0].isdigit() or text[0] == "-" and signed)
+        and (text[0].isdigit() or (text[0] in "-+" and signed))
         and all(c in allowed for c in text)
-    )
-
-
-def _well_formed(text: str) -> bool:
-    """A piece that is one number as reports write one: no leading zeros."""
-    digits = text.lstrip("-")
-    return bool(_DIGITS.fullmatch(text)) and not (
-        len(digits) > 1 and digits.startswith("0") and not digits.startswith("0.")
     )
 
 
@@ -89,6 +88,9 @@ def read_row(
     signed = tuple(signed) if signed is not None else (False,) * n
     decimals = tuple(decimals) if decimals is not None else (False,) * n
     pieces = [t for t in tokens if t.kind in (VALUE, BLANK)]
+    if any(signed):
+        # 本年增/减 cells are also written "减12" / "增3" / "+1".
+        pieces = [replace(t, text=_SIGN_WORDS.sub(_sign, t.text)) if t.kind == VALUE else t for t in pieces]
     explicit = all(t.explicit for t in pieces)
     k = len(pieces)
 
@@ -112,47 +114,35 @@ def read_row(
         cands = tuple(dict.fromkeys([*fused.candidates, direct]))
         return RowReadings(cands, len(cands) == 1, "delimited", fused.complete)
 
-    spaced = None
-    if k == n and all(not r or _well_formed(t.text) for t, r in zip(pieces, runs, strict=True)):
-        spaced = tuple(one(i, t) for i, t in enumerate(pieces))
-    if spaced is not None and layout.spaces_reliable:
-        return RowReadings((spaced,), True, "spaced")
     if layout.collapsed and k < n:
         return _expand_collapsed(pieces, n, check, signed, decimals)
-    if k > n and layout.spaces_reliable and not any(runs[n:]):
-        trimmed = tuple(one(i, t) for i, t in enumerate(pieces[:n]))
-        return RowReadings((trimmed,), True, "spaced", note="extra pieces ignored")
-    result = _split_pieces(pieces, runs, n, check, signed, decimals)
-    if not result.candidates and spaced is not None:
-        # No reading satisfies the identity: the spacing is all that is left, and it is not
-        # trusted in this document. The row is undetermined.
-        return RowReadings((), False, "spaced", note="no reading satisfies the row identity")
-    return result
-
-
-def _split_pieces(pieces, runs, n, check, signed, decimals) -> RowReadings:
-    """Readings when spaces carry no information: adjacent digit pieces join into one run; every
-    other piece (a number with text, a placeholder) is one cell."""
-    segments: list[tuple[str, str]] = []  # ("run", digits) | ("atom", text)
-    for tok, is_run in zip(pieces, runs, strict=True):
-        if is_run and segments and segments[-1][0] == "run":
-            segments[-1] = ("run", segments[-1][1] + tok.text)
-        elif is_run:
-            segments.append(("run", tok.text))
-        else:
-            segments.append(("atom", "" if tok.kind == BLANK else tok.text))
+    # Spaces and line breaks are cell boundaries, but not every boundary is printed: a piece may
+    # hold several fused cells ("1 0 0 0 0 01", "2 0 000022"). Pieces are never joined.
+    segments = [
+        ("run", t.text) if r else ("atom", "" if t.kind == BLANK else t.text)
+        for t, r in zip(pieces, runs, strict=True)
+    ]
+    if (
+        k > n
+        and not any(runs[n:])
+        and all(t.kind == BLANK or not r for t, r in zip(pieces[n:], runs[n:], strict=True))
+    ):
+        segments = segments[:n]
     if len(segments) == 1 and segments[0][0] == "run":
-        run = segments[0][1]
-        unchecked = segment.candidates(run, n, None, signed=signed, decimals=decimals)
-        if len(run.replace("-", "")) == n:
-            # One character per cell: the layout alone decides (a broken identity is the report's).
-            return RowReadings(unchecked.splits, True, "fused")
-        if check is None:
-            return RowReadings(unchecked.splits, False, "fused", unchecked.complete)
-        checked = segment.candidates(run, n, check, signed=signed, decimals=decimals)
-        note = None if checked.splits else "no split of the run satisfies the row identity"
-        return RowReadings(checked.splits, False, "fused", checked.complete, note)
+        return _split_run(segments[0][1], n, check, signed, decimals)
     return _split_segments(segments, n, check, signed, decimals)
+
+
+def _split_run(run: str, n: int, check, signed, decimals) -> RowReadings:
+    unchecked = segment.candidates(run, n, None, signed=signed, decimals=decimals)
+    if len(run.replace("-", "").replace("+", "")) == n:
+        # One character per cell: the layout alone decides (a broken identity is the report's).
+        return RowReadings(unchecked.splits, True, "fused")
+    if check is None:
+        return RowReadings(unchecked.splits, False, "fused", unchecked.complete)
+    checked = segment.candidates(run, n, check, signed=signed, decimals=decimals)
+    note = None if checked.splits else "no split of the run satisfies the row identity"
+    return RowReadings(checked.splits, False, "fused", checked.complete, note)
 
 
 def _split_segments(segments, n, check, signed, decimals) -> RowReadings:
@@ -183,7 +173,14 @@ def _split_segments(segments, n, check, signed, decimals) -> RowReadings:
                 rec(si + 1, idx + m, [*acc, *split])
 
     rec(0, 0, [])
-    if len(out) == 1 and complete:
+    if len(segments) == n:
+        # As many pieces as cells: each piece is a cell, whatever the identities say.
+        return RowReadings(tuple(out[:1]), True, "spaced") if out else RowReadings((), False, "spaced")
+    if (
+        len(out) == 1
+        and complete
+        and all(kind == "atom" or len(text.replace("-", "").replace("+", "")) == 1 for kind, text in segments)
+    ):
         return RowReadings(tuple(out), True, "mixed")
     kept = [r for r in out if check is None or _check(check, r)]
     note = None if kept else "no reading of the row satisfies its identity"

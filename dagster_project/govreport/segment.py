@@ -1,7 +1,7 @@
 """Split fused digit runs ("801000081" = 80,1,0,0,0,0,81) into cells, constrained by the identities.
 
 A run is split into parts that look like numbers as reports write them: no leading zeros except
-"0" itself, at most ``MAX_DIGITS`` digits, a minus sign only where the cell may be negative
+"0" itself, at most ``MAX_DIGITS`` digits, a sign (``-`` or ``+``) only where the cell may be negative
 (2019 ``*_items_change``), a decimal point only in amount cells. The search is bounded; when it
 cannot finish, or more than one split satisfies every identity, the caller leaves the cells null
 and flags the row.
@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-_PART = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?")
+_PART = re.compile(r"[-+]?(?:0|[1-9]\d*)(?:\.\d+)?")
 MAX_DIGITS = 9  # no count in a report reaches a billion
 MAX_READINGS = 64  # more valid readings than this is "ambiguous" whatever they are
 MAX_STEPS = 50_000  # search budget per run
@@ -63,7 +63,7 @@ def candidates(
     readings that satisfy ``check``."""
     flags = tuple(signed) if signed is not None else (False,) * n
     points = tuple(decimals) if decimals is not None else (False,) * n
-    one_char_each = len(run.replace("-", "")) == n
+    one_char_each = len(run.replace("-", "").replace("+", "")) == n
     return _search(run, n, None if one_char_each else check, flags, points)
 
 
@@ -105,12 +105,12 @@ def _search(
             return
         for end in range(pos + 1, min(len(run) - remaining, pos + MAX_DIGITS + 2) + 1):
             piece = run[pos:end]
-            digits = piece.lstrip("-")
-            if piece.startswith("-") and not signed[idx]:
+            digits = piece.lstrip("-+")
+            if piece[0] in "-+" and not signed[idx]:
                 break
             if digits.startswith("0") and len(digits) > 1 and not digits.startswith("0."):
                 break  # "01" and longer never become valid
-            if not _PART.fullmatch(piece) or piece == "-0" or ("." in piece and not decimals[idx]):
+            if not _PART.fullmatch(piece) or piece in ("-0", "+0") or ("." in piece and not decimals[idx]):
                 continue
             acc.append(float(piece) if "." in piece else int(piece))
             rec(end, idx + 1, acc)

@@ -90,11 +90,22 @@ _PIECE = re.compile(r"\S+")
 _NUMBERING = re.compile(r"\d{1,2}[.、]\s*$")  # "2." before a label
 
 
+_PARENS = re.compile(r"\([^()]*\)")
+_LEADING_NUMBER = re.compile(r"^[+-]?[\d,.]+")
+
+
+def _is_sentence(piece: str) -> bool:
+    """A number that starts a sentence ("2023年,共收到申请0条。") is narrative, not a cell; a cell's
+    own note ("8件(撤销1件、警告7件)") keeps its punctuation inside parentheses."""
+    rest = _PARENS.sub("", _LEADING_NUMBER.sub("", piece, count=1))
+    return any(c in rest for c in ",。;:") or len(re.findall(r"[\u4e00-\u9fff]", rest)) > 6
+
+
 def _residual_tokens(text: str, line: int, offset: int, explicit: bool) -> list[Token]:
     out = []
     for m in _PIECE.finditer(text):
         piece = m.group()
-        if _is_value_text(piece):
+        if _is_value_text(piece) and not (not explicit and _is_sentence(piece)):
             # Inside a delimited cell, text after the number belongs to it ("8件(撤销1件)").
             out.append(Token(VALUE, piece, line, offset + m.start(), explicit=explicit))
         elif out and out[-1].kind == VALUE and not explicit and not _NARRATIVE.search(piece):
