@@ -450,6 +450,9 @@ def align_table2(tokens: list[Token], fmt: str, text_layout: Layout = DEFAULT_LA
     if current:
         rows.append(current)
 
+    # A row label without values that recurs later with values was a word in the narrative.
+    with_values = {r.key for r in rows if r.tokens}
+    rows = [r for r in rows if r.tokens or r.key not in with_values]
     seen: set[str] = set()
     for row in rows:
         spec = lab.table2_row_label(fmt, row.key or "")

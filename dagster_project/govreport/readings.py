@@ -110,7 +110,15 @@ def read_row(
             return RowReadings((direct,), True, "delimited")
         # Fewer delimited cells than the row has, holding enough digits for all of them: a fused
         # run inside one cell is as likely as a short row. Both readings go to the identities.
-        fused = _split_pieces(pieces, runs, n, check, signed, decimals)
+        segments = [
+            ("run", t.text) if r else ("atom", "" if t.kind == BLANK else t.text)
+            for t, r in zip(pieces, runs, strict=True)
+        ]
+        fused = (
+            _split_segments(segments, n, check, signed, decimals)
+            if len(segments) > 1
+            else _split_run(segments[0][1], n, check, signed, decimals)
+        )
         cands = tuple(dict.fromkeys([*fused.candidates, direct]))
         return RowReadings(cands, len(cands) == 1, "delimited", fused.complete)
 
