@@ -30,6 +30,7 @@ from .values import parse_value
 Reading = tuple  # n values, int | float | None (None: a blank or placeholder cell)
 
 MAX_EXPANSIONS = 5000
+_UNIT_SUFFIX = re.compile(r"^([+-]?\d[\d.]*)(?:元|个|件|项|条)$")
 _SIGN_WORDS = re.compile(r"([增减])(?=\d)")
 
 
@@ -70,6 +71,12 @@ def _is_run(text: str, signed: bool, decimal: bool) -> bool:
     )
 
 
+def _one_cell(text: str) -> bool:
+    """A piece that can be one cell as written (no leading zero), whatever its length."""
+    digits = text.lstrip("-+")
+    return not (len(digits) > 1 and digits.startswith("0") and not digits.startswith("0."))
+
+
 def _value(text: str, signed: bool, amount: bool):
     return parse_value(text, signed=signed, amount=amount).value
 
@@ -99,6 +106,11 @@ def read_row(
 
     if k == 0:
         return RowReadings(((None,) * n,), True, "delimited")
+    # A unit written after a fused run belongs to its last cell ("政府集中采购00元" = 0 items, 0 元).
+    pieces = [
+        replace(t, text=m.group(1)) if t.kind == VALUE and (m := _UNIT_SUFFIX.match(t.text)) else t
+        for t in pieces
+    ]
     runs = [t.kind == VALUE and _is_run(t.text, any(signed), any(decimals)) for t in pieces]
     digits = sum(len(re.sub(r"\D", "", t.text)) for t, r in zip(pieces, runs, strict=True) if r)
 
@@ -173,6 +185,9 @@ def _split_segments(segments, n, check, signed, decimals) -> RowReadings:
                 rec(si + 1, idx + 1, [*acc, _value(text, signed[idx], decimals[idx]) if text else None])
             return
         for m in range(1, n - idx - left + 1):
+            if m == 1 and _one_cell(text):
+                rec(si + 1, idx + 1, [*acc, _value(text, signed[idx], decimals[idx])])
+                continue
             sub = segment.candidates(
                 text, m, None, signed=signed[idx : idx + m], decimals=decimals[idx : idx + m]
             )

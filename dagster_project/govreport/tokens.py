@@ -94,10 +94,10 @@ _PARENS = re.compile(r"\([^()]*\)")
 _LEADING_NUMBER = re.compile(r"^[+-]?[\d,.]+")
 
 
-def _is_sentence(piece: str) -> bool:
-    """A number that starts a sentence ("2023年,共收到申请0条。") is narrative, not a cell; a cell's
-    own note ("8件(撤销1件、警告7件)") keeps its punctuation inside parentheses."""
-    rest = _PARENS.sub("", _LEADING_NUMBER.sub("", piece, count=1))
+def _is_sentence(rest: str) -> bool:
+    """Text after a number that is prose, not the cell's own note: a cell keeps its punctuation
+    inside parentheses ("8件(撤销1件、警告7件)")."""
+    rest = _PARENS.sub("", rest)
     return any(c in rest for c in ",。;:") or len(re.findall(r"[\u4e00-\u9fff]", rest)) > 6
 
 
@@ -105,7 +105,16 @@ def _residual_tokens(text: str, line: int, offset: int, explicit: bool) -> list[
     out = []
     for m in _PIECE.finditer(text):
         piece = m.group()
-        if _is_value_text(piece) and not (not explicit and _is_sentence(piece)):
+        number = _LEADING_NUMBER.match(piece)
+        rest = piece[number.end() :] if number else ""
+        if number and not explicit and rest and _is_sentence(rest):
+            if rest[0] in "年月日号":  # "2023年,共收到申请0条。": a date starts the sentence
+                out.append(Token(TEXT, piece, line, offset + m.start()))
+            else:  # a cell run into the next heading: "000000000000000五、信息处理费…"
+                out.append(Token(VALUE, number.group(), line, offset + m.start()))
+                out.append(Token(TEXT, rest, line, offset + m.start() + number.end()))
+            continue
+        if _is_value_text(piece):
             # Inside a delimited cell, text after the number belongs to it ("8件(撤销1件)").
             out.append(Token(VALUE, piece, line, offset + m.start(), explicit=explicit))
         elif out and out[-1].kind == VALUE and not explicit and not _NARRATIVE.search(piece):
@@ -118,7 +127,7 @@ def _residual_tokens(text: str, line: int, offset: int, explicit: bool) -> list[
 def tokenize(lines: list[tuple[int, int, str]], catalog: lab.Catalog) -> list[Token]:
     """Tokens of a region given as ``(line_number, offset, text)`` triples."""
     out: list[Token] = []
-    for number, offset, text in lines:
+    for number, offset, text in _join_label_fragments(lines):
         if not text.strip():
             continue
         if "|" in text:
@@ -170,6 +179,27 @@ def tokenize(lines: list[tuple[int, int, str]], catalog: lab.Catalog) -> list[To
 
 
 _SENTENCE = re.compile(r"[^。]*(?:。|$)")
+MAX_FRAGMENT = 30
+
+
+def _is_fragment(text: str) -> bool:
+    t = text.strip()
+    return bool(t) and len(t) <= MAX_FRAGMENT and "|" not in t and "\t" not in t and not _is_value_text(t)
+
+
+def _join_label_fragments(lines: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """One cell per line can break a label over lines ("危及" / "“" / "三安全一稳定" / "”"): adjacent
+    short lines without a value are scanned together. They are joined with their newlines, so
+    offsets stay those of the document (labels are matched with line breaks ignored)."""
+    out: list[tuple[int, int, str]] = []
+    for number, offset, text in lines:
+        if out and _is_fragment(text) and _is_fragment(out[-1][2].rsplit("\n", 1)[-1]):
+            prev_number, prev_offset, prev_text = out[-1]
+            if prev_offset + len(prev_text) + 1 == offset:
+                out[-1] = (prev_number, prev_offset, prev_text + "\n" + text)
+                continue
+        out.append((number, offset, text))
+    return out
 _LONE_ORDINAL = re.compile(r"^(\d{1,2})[.、]$")
 
 
