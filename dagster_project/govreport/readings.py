@@ -150,7 +150,25 @@ def read_row(
         segments = segments[:n]
     if len(segments) == 1 and segments[0][0] == "run":
         return _split_run(segments[0][1], n, check, signed, decimals)
-    return _split_segments(segments, n, check, signed, decimals)
+    primary = _split_segments(segments, n, check, signed, decimals)
+    return _with_stray_spaces(primary, pieces, runs, n, check, signed, decimals)
+
+
+def _with_stray_spaces(primary: RowReadings, pieces, runs, n, check, signed, decimals) -> RowReadings:
+    """A space inside a number ("1 2" for 12) would make the space-as-boundary reading wrong. When
+    that reading breaks the row identity (or there is none) and the pieces share one line, the
+    readings of the joined digits that satisfy the identity join the candidates: the table's
+    identities then choose, and if they cannot, the cells stay null."""
+    if check is None or not all(runs) or len({t.line for t in pieces}) != 1:
+        return primary
+    breaks = not primary.candidates or (primary.forced and not _check(check, primary.candidates[0]))
+    if not breaks:
+        return primary
+    joined = segment.candidates("".join(t.text for t in pieces), n, check, signed=signed, decimals=decimals)
+    if not joined.splits:
+        return primary
+    cands = tuple(dict.fromkeys([*joined.splits, *primary.candidates]))
+    return RowReadings(cands, False, "spaced", joined.complete, primary.note)
 
 
 def _split_run(run: str, n: int, check, signed, decimals) -> RowReadings:
