@@ -410,7 +410,9 @@ def _emit_row(
             Issue(
                 "inferred_cells",
                 INFO,
-                f"row text {raw!r} ({rr.kind}) read as the only reading consistent with {rule}",
+                f"row text {raw!r} ({rr.kind}) read as the only reading consistent with {rule}"
+                if rule
+                else f"row text {raw!r} ({rr.kind}): every well-formed reading agrees on the cells given",
                 _loc(first),
                 row_cell,
             )

@@ -148,6 +148,37 @@ def read_row(
         and all(t.kind == BLANK or not r for t, r in zip(pieces[n:], runs[n:], strict=True))
     ):
         segments = segments[:n]
+    alternatives = _dash_alternatives(segments)
+    if len(alternatives) == 1:
+        return _read_segments(segments, pieces, runs, n, check, signed, decimals)
+    # A "-" that touches digits is a minus sign or a placeholder cell written without a space
+    # ("- -1001000"): every way of taking it joins the candidates.
+    results = [_read_segments(alt, pieces, runs, n, check, signed, decimals) for alt in alternatives]
+    cands = tuple(dict.fromkeys(c for r in results for c in r.candidates))
+    return RowReadings(cands, False, "mixed", all(r.complete for r in results))
+
+
+def _dash_alternatives(segments: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
+    """The segment list with each "-" that touches digits read as a sign, or as a placeholder."""
+    options: list[list[list[tuple[str, str]]]] = []
+    for kind, text in segments:
+        if "-" not in text or not any(c.isdigit() for c in text) or text.count("-") > 3:
+            options.append([[(kind, text)]])
+            continue
+        readings = [[(kind, text)]]
+        parts = re.split(r"(-)", text)
+        split: list[tuple[str, str]] = []
+        for part in parts:
+            if part == "-":
+                split.append(("atom", "-"))
+            elif part:
+                split.append(("run" if part[0].isdigit() and _is_run(part, False, True) else "atom", part))
+        readings.append(split)
+        options.append(readings)
+    return [[seg for choice in combo for seg in choice] for combo in itertools.product(*options)][:16]
+
+
+def _read_segments(segments, pieces, runs, n, check, signed, decimals) -> RowReadings:
     if len(segments) == 1 and segments[0][0] == "run":
         return _split_run(segments[0][1], n, check, signed, decimals)
     primary = _split_segments(segments, n, check, signed, decimals)
@@ -199,8 +230,11 @@ def _split_segments(segments, n, check, signed, decimals) -> RowReadings:
         kind, text = segments[si]
         left = len(segments) - si - 1
         if kind == "atom":
-            if idx < n:
-                rec(si + 1, idx + 1, [*acc, _value(text, signed[idx], decimals[idx]) if text else None])
+            # "--" may be one placeholder or two blank cells written without a space.
+            stretch = len(text) if len(text) > 1 and len(set(text)) == 1 and text[0] in "-/—" else 1
+            for m in range(1, min(stretch, n - idx - left) + 1):
+                value = _value(text, signed[idx], decimals[idx]) if text else None
+                rec(si + 1, idx + m, [*acc, *([value] * m)])
             return
         for m in range(1, n - idx - left + 1):
             if m == 1 and _one_cell(text):
@@ -229,8 +263,9 @@ def _split_segments(segments, n, check, signed, decimals) -> RowReadings:
 
 
 def _check(check, reading: Reading) -> bool:
-    """Identities skip readings with blank cells (not assessable, never read as 0)."""
-    return any(v is None for v in reading) or check(reading)
+    """A reading that had to split or stretch pieces is kept only when its identity can be checked
+    and holds: a blank cell makes the identity not assessable, and nothing else vouches for it."""
+    return all(v is not None for v in reading) and check(reading)
 
 
 def _expand_collapsed(pieces, n, check, signed, decimals) -> RowReadings:

@@ -15,6 +15,11 @@ from . import template
 
 LAYOUTS = ("pipe_cells", "blank_line_cells", "pipe_rows", "markdown", "flat", "traditional")
 BASE_LAYOUTS = LAYOUTS[:-1]
+# What crawlers make of the same pages (issue 9): a whole table fused on one line, digits running
+# into the next row's number; one cell per line with labels broken over lines; a crawler that
+# dropped consecutive identical lines; spaces that print only some cell boundaries.
+CRAWL_LAYOUTS = ("flat_crawl", "split_labels", "collapsed", "spaced")
+_JUNK = ("首页 > 政务公开 > 政府信息公开年报", "分享到: 微信 微博 QQ空间   【打印】 【关闭】")
 # Pinyin that mirror sites inject after Traditional characters (FORMAT_SPEC §9.8).
 PINYIN = {"發": "fā", "開": "kāi", "數": "shù", "統": "tǒng", "處": "chǔ", "裡": "lǐ", "機": "jī"}
 
@@ -120,9 +125,49 @@ def _serialize(rows: list[tuple[list[str], list | None]], layout: str) -> list[s
     return out
 
 
+def _split_label(label: str) -> list[str]:
+    """A label as a crawler that breaks on every inline element writes it, one part per line:
+    "(一)予以公开" -> "(", "一", ")", "予以公开"; "1.属于国家秘密" -> "1.", "属于国家秘密"."""
+    import re
+
+    numbered = re.match(r"^(\d+\.)(.*)$", label)
+    if numbered:
+        return [numbered.group(1), *_split_label(numbered.group(2))]
+    return [p for p in re.findall(r"[(),:]|[^(),:]+", label) if p.strip()]
+
+
+def _serialize_crawl(rows: list[tuple[list[str], list | None]], layout: str, rng: random.Random) -> list[str]:
+    out: list[str] = []
+    for labels, values in rows:
+        vals = [] if values is None else [_num(v) or "-" for v in values]
+        if layout == "flat_crawl":
+            # Everything of the table on one line, cells with no delimiter at all.
+            row = "".join(labels) + "".join(vals)
+            if out:
+                out[-1] += row
+            else:
+                out.append(row)
+        elif layout in ("split_labels", "collapsed"):
+            for label in labels:
+                out.extend(_split_label(label) if layout == "split_labels" else [label])
+                if layout == "split_labels" and label in ("商业企业", "科研机构"):
+                    out[-1:] = [label[:2], label[2:]]
+            out.extend(vals)
+        elif layout == "spaced":
+            text = " ".join(labels)
+            for i, v in enumerate(vals):
+                # Some boundaries are printed as one or two (full-width) spaces, some not at all.
+                sep = rng.choice(["", " ", " ", "  ", "\u3000"]) if i else " "
+                text += sep + v
+            out.append(text)
+    return out
+
+
 def render_text(record: dict, layout: str, rng: random.Random | None = None) -> str:
-    """Report text for ``record`` in ``layout`` (one of ``LAYOUTS``)."""
+    """Report text for ``record`` in ``layout`` (one of ``LAYOUTS`` or ``CRAWL_LAYOUTS``)."""
     rng = rng or random.Random(0)
+    if layout in CRAWL_LAYOUTS:
+        return _render_crawl(record, layout, rng)
     if layout == "traditional":
         base = render_text(record, rng.choice(BASE_LAYOUTS), rng)
         text = _s2t().convert(base)
@@ -150,6 +195,31 @@ def render_text(record: dict, layout: str, rng: random.Random | None = None) -> 
         "本年度未收取信息处理费。",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _render_crawl(record: dict, layout: str, rng: random.Random) -> str:
+    year, agency = record["year"], record["agency"]
+    parts = [
+        [_JUNK[0], f"{agency}{year}年政府信息公开工作年度报告", _JUNK[1]],
+        [
+            f"统计期限自{year}年1月1日至12月31日。",
+            "一、总体情况",
+            _NARRATIVE[0].format(n=rng.randint(5, 500)),
+        ],
+        ["二、主动公开政府信息情况", *_serialize_crawl(_table2_rows(record), layout, rng)],
+        [_NARRATIVE[1]],
+        ["三、收到和处理政府信息公开申请情况", *_serialize_crawl(_table3_rows(record), layout, rng)],
+        ["四、政府信息公开行政复议、行政诉讼情况", *_serialize_crawl(_table4_rows(record), layout, rng)],
+        ["五、存在的主要问题及改进情况", _NARRATIVE[2], "六、其他需要报告的事项", "本年度未收取信息处理费。"],
+    ]
+    if layout == "flat_crawl":
+        # The whole page body on one line, as the flat crawls store it.
+        return "\n".join(parts[0]) + "\n" + "".join(x for part in parts[1:] for x in part) + "\n"
+    lines = [x for part in parts for x in part]
+    if layout == "collapsed":
+        lines = [x for i, x in enumerate(lines) if i == 0 or x != lines[i - 1]]
+    newline = "\r\n" if layout == "split_labels" else "\n"
+    return newline.join(lines) + newline
 
 
 def fused_rows(record: dict) -> dict[str, list]:

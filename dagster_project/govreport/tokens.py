@@ -92,6 +92,7 @@ _NUMBERING = re.compile(r"\d{1,2}[.、]\s*$")  # "2." before a label
 
 _PARENS = re.compile(r"\([^()]*\)")
 _LEADING_NUMBER = re.compile(r"^[+-]?[\d,.]+")
+_LEADING_PLACEHOLDER = re.compile(r"^[-/—–]+")
 
 
 def _is_sentence(rest: str) -> bool:
@@ -111,8 +112,13 @@ def _residual_tokens(text: str, line: int, offset: int, explicit: bool) -> list[
             if rest[0] in "年月日号":  # "2023年,共收到申请0条。": a date starts the sentence
                 out.append(Token(TEXT, piece, line, offset + m.start()))
             else:  # a cell run into the next heading: "000000000000000五、信息处理费…"
-                out.append(Token(VALUE, number.group(), line, offset + m.start()))
-                out.append(Token(TEXT, rest, line, offset + m.start() + number.end()))
+                start = offset + m.start()
+                out.append(Token(VALUE, number.group(), line, start))
+                dash = _LEADING_PLACEHOLDER.match(rest)  # "27-我单位…": the blank cell before the prose
+                if dash:
+                    out.append(Token(VALUE, dash.group(), line, start + number.end()))
+                    rest = rest[dash.end() :]
+                out.append(Token(TEXT, rest, line, offset + len(piece) - len(rest) + m.start()))
             continue
         if _is_value_text(piece):
             # Inside a delimited cell, text after the number belongs to it ("8件(撤销1件)").
@@ -200,6 +206,8 @@ def _join_label_fragments(lines: list[tuple[int, int, str]]) -> list[tuple[int, 
                 continue
         out.append((number, offset, text))
     return out
+
+
 _LONE_ORDINAL = re.compile(r"^(\d{1,2})[.、]$")
 
 

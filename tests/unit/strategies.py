@@ -59,7 +59,7 @@ def records(draw) -> dict:
         for key in spec.keys:
             if key.endswith("items_change"):
                 t2[key] = draw(st.integers(-30, 30))
-            elif spec.amount:
+            elif spec.amount and key.endswith("_yuan"):
                 t2[key] = draw(amounts)
             else:
                 t2[key] = draw(counts)
