@@ -42,7 +42,7 @@ REPORT_COLUMNS = (
     "agency_year_key", "duplicate_of", "is_canonical", "parser_version", "loaded_at", "script",
 )  # fmt: skip
 CELL_COLUMNS = ("report_id", "table_name", "row_key", "col_key", "value", "value_raw", "source_line",
-                "source_offset", "source_page")  # fmt: skip
+                "source_offset", "source_page", "value_status", "value_rule")  # fmt: skip
 ISSUE_COLUMNS = ("report_id", "issue_no", "code", "severity", "message", "location", "cell")
 
 
@@ -80,11 +80,15 @@ def _read_and_parse(path: Path, name: str, parse: ParseFn) -> ParseResult:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return ParseResult(name, UNREADABLE, issues=[Issue(UNREADABLE, ERROR, f"{type(exc).__name__}: {exc}")])
+        return ParseResult(
+            name, UNREADABLE, issues=[Issue(UNREADABLE, ERROR, f"{type(exc).__name__}: {exc}")]
+        )
     return _safe_parse(parse, data, name)
 
 
-def _parse_with_cells(path: Path, name: str, report_id: str, parse: ParseFn) -> tuple[ParseResult, list[tuple]]:
+def _parse_with_cells(
+    path: Path, name: str, report_id: str, parse: ParseFn
+) -> tuple[ParseResult, list[tuple]]:
     """Parse one file and flatten its cells; the bulky provenance travels as plain tuples only."""
     result = _read_and_parse(path, name, parse)
     cells = list(cell_rows(report_id, result)) if result.status == PARSED else []
@@ -188,7 +192,11 @@ def _reports_table(rows: list[dict]) -> pa.Table:
 
 def _cells_table(rows: list[tuple]) -> pa.Table:
     cols = list(zip(*rows, strict=True)) if rows else [[] for _ in CELL_COLUMNS]
-    types = [pa.string()] * 4 + [pa.float64(), pa.string(), pa.int32(), pa.int64(), pa.int32()]
+    types = (
+        [pa.string()] * 4
+        + [pa.float64(), pa.string(), pa.int32(), pa.int64(), pa.int32()]
+        + [pa.string()] * 2
+    )
     return pa.table({c: pa.array(list(v), type=t) for c, v, t in zip(CELL_COLUMNS, cols, types, strict=True)})
 
 
@@ -208,7 +216,36 @@ def connect(settings: Settings) -> duckdb.DuckDBPyConnection:
         con.execute(ddl)
     # Columns added after the first release of the schema.
     con.execute("alter table raw.reports add column if not exists script varchar")
+    _add_cell_status(con)
     return con
+
+
+def _add_cell_status(con: duckdb.DuckDBPyConnection) -> None:
+    """Give a raw.report_cells made before cell statuses existed its value_status and value_rule.
+
+    Old cells cannot get a status without parsing again, so the raw layer (derived from raw/ alone)
+    is emptied in the same transaction: the load that follows parses every file.
+    """
+    columns = {
+        name
+        for (name,) in con.execute(
+            "select column_name from duckdb_columns() "
+            "where schema_name = 'raw' and table_name = 'report_cells'"
+        ).fetchall()
+    }
+    if "value_status" in columns:
+        return
+    con.execute("begin transaction")
+    try:
+        for table in ("report_cells", "parse_issues", "reports"):
+            con.execute(f"delete from raw.{table}")
+        con.execute("alter table raw.report_cells add column value_status varchar")
+        con.execute("alter table raw.report_cells add column if not exists value_rule varchar")
+        con.execute("alter table raw.report_cells alter column value_status set not null")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
 
 
 def load_raw(settings: Settings, parse: ParseFn = parse_bytes) -> LoadSummary:
@@ -266,7 +303,9 @@ def load_raw(settings: Settings, parse: ParseFn = parse_bytes) -> LoadSummary:
             inputs = [(settings.raw_dir / group[0].relpath, group[0].name, sha) for sha, group in batch]
             cells: list[tuple] = []
             issues: list[tuple] = []
-            for (sha, group), (result, result_cells) in zip(batch, _parse_all(inputs, parse, pool), strict=True):
+            for (sha, group), (result, result_cells) in zip(
+                batch, _parse_all(inputs, parse, pool), strict=True
+            ):
                 rows[sha] = _report_row(sha, group, result, loaded_at)
                 summary.reparsed += 1
                 cells.extend(result_cells)

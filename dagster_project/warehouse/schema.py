@@ -46,6 +46,8 @@ create table if not exists raw.report_cells (
     source_line integer,
     source_offset bigint,
     source_page integer,
+    value_status varchar not null,      -- read | inferred | blank | undetermined | absent (docs/querying.md)
+    value_rule varchar,                 -- inferred/undetermined: the identities that decided, or the reason
     primary key (report_id, table_name, row_key, col_key)
 )
 """
