@@ -7,10 +7,9 @@ import json
 import os
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from .conftest import GOLD, SEEDS
+from .conftest import GOLD, SEEDS, check_results, marts, run_refresh
 
 COLUMNS = ["natural_person", "commercial_enterprise", "research_institution", "public_interest_org",
            "legal_service_org", "other_org", "total"]  # fmt: skip
@@ -30,59 +29,6 @@ def _broken_text() -> str:
         + "0 |\n0 |\n0 |\n0 |\n0 |\n"
         + after.replace("7 |", "8 |", 1)
     )
-
-
-def run_refresh(tmp: Path, files: dict[str, bytes]):
-    """Run the refresh job in process against a fresh raw/ and DuckDB under ``tmp``."""
-    raw = tmp / "raw"
-    raw.mkdir(parents=True)
-    for name, data in files.items():
-        (raw / name).write_bytes(data)
-    env = {"GOVREPORT_DB": str(tmp / "wh" / "warehouse.duckdb"), "GOVREPORT_RAW": str(raw)}
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        import dagster as dg
-
-        from dagster_project.definitions import defs
-
-        job = defs.resolve_job_def("refresh_all")
-        result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-    return result, tmp / "wh"
-
-
-def check_results(result) -> dict[str, tuple[bool, dict]]:
-    from dagster import DagsterEventType
-
-    out = {}
-    for e in result.all_events:
-        if e.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
-            data = e.asset_check_evaluation_data
-            out[data.check_name] = (data.passed, {k: v.value for k, v in data.metadata.items()})
-    return out
-
-
-@pytest.fixture(scope="module")
-def seeds_run(tmp_path_factory):
-    files = {p.name: p.read_bytes() for p in SEEDS}
-    files["saved page.png"] = b"\x89PNG\r\n\x1a\n" + bytes(64)  # quarantined, and still accounted for
-    result, wh = run_refresh(tmp_path_factory.mktemp("seeds"), files)
-    assert result.success
-    return result, wh
-
-
-def marts(wh: Path, sql: str, params=None):
-    con = duckdb.connect(str(wh / "published.duckdb"), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.mark.parametrize("gold_path", sorted(GOLD.glob("*.json")), ids=lambda p: p.stem[:3])

@@ -1,9 +1,10 @@
--- Canonical cells joined to the official template: table 三 by its layout, tables 二 and 四 by format.
+-- Cells of every parsed report joined to the official template: table 三 by its layout, tables 二 and 四
+-- by format.
 with
 
 cells as (
 
-    select * from {{ ref('int_canonical_cells') }}
+    select * from {{ ref('int_report_cells') }}
 
 ),
 

@@ -2,8 +2,8 @@ with
 
 cells as (
 
-    select * from {{ ref('int_labelled_cells') }}
-    where table_name = 'table2'
+    select * from {{ ref('int_cell_trust') }}
+    where is_canonical and table_name = 'table2'
 
 ),
 
@@ -21,6 +21,11 @@ final as (
         col_label_zh as item_column_label_zh,
         label_en as item_label_en,
         reported_value,
+        value_status,
+        value_rule,
+        in_passing_identity,
+        in_failing_identity,
+        is_safe,
         value_raw
     from cells
 

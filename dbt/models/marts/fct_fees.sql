@@ -9,7 +9,8 @@ reports as (
 
 cells as (
 
-    select * from {{ ref('int_canonical_cells') }}
+    select * from {{ ref('int_report_cells') }}
+    where is_canonical
 
 ),
 
@@ -18,6 +19,7 @@ admin_fees as (
     select
         report_id,
         reported_value as admin_fees_10k_yuan,
+        value_status as admin_fees_value_status,
         value_raw as admin_fees_raw
     from cells
     where table_name = 'table2' and row_key = 'admin_fees_10k_yuan'
@@ -28,10 +30,10 @@ overdue_fee as (
 
     select
         report_id,
-        max(reported_value) filter (where row_key = 'other_overdue_fee') as overdue_fee_requests
+        reported_value as overdue_fee_requests,
+        value_status as overdue_fee_requests_value_status
     from cells
-    where table_name = 'table3' and col_key = 'total'
-    group by report_id
+    where table_name = 'table3' and row_key = 'other_overdue_fee' and col_key = 'total'
 
 ),
 
@@ -44,12 +46,14 @@ final as (
         reports.format,
         admin_fees.admin_fees_10k_yuan,
         admin_fees.admin_fees_10k_yuan * 10000 as admin_fees_yuan,
+        admin_fees.admin_fees_value_status,
         admin_fees.admin_fees_raw,
         reports.fee_reported,
         reports.fee_charged,
         reports.fee_amount_yuan,
         reports.fee_text_raw,
-        cast(overdue_fee.overdue_fee_requests as bigint) as overdue_fee_requests
+        cast(overdue_fee.overdue_fee_requests as bigint) as overdue_fee_requests,
+        overdue_fee.overdue_fee_requests_value_status
     from reports
     left join admin_fees on reports.report_id = admin_fees.report_id
     left join overdue_fee on reports.report_id = overdue_fee.report_id

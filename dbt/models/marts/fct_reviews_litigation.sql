@@ -2,8 +2,8 @@ with
 
 cells as (
 
-    select * from {{ ref('int_labelled_cells') }}
-    where table_name = 'table4'
+    select * from {{ ref('int_cell_trust') }}
+    where is_canonical and table_name = 'table4'
 
 ),
 
@@ -23,6 +23,11 @@ final as (
         col_label_zh as result_label_zh,
         col_label_en as result_label_en,
         cast(reported_value as bigint) as reported_count,
+        value_status,
+        value_rule,
+        in_passing_identity,
+        in_failing_identity,
+        is_safe,
         value_raw
     from cells
 

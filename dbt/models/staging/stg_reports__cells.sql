@@ -14,6 +14,8 @@ final as (
         row_key,
         col_key,
         value as reported_value,
+        value_status,
+        value_rule,
         value_raw,
         source_line,
         source_offset,
