@@ -159,23 +159,36 @@ def read_row(
 
 
 def _dash_alternatives(segments: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
-    """The segment list with each "-" that touches digits read as a sign, or as a placeholder."""
+    """The segment list with each "-" that touches digits read as a sign or as a placeholder,
+    every combination ("--182081": placeholder then -18, or two placeholders, ...)."""
     options: list[list[list[tuple[str, str]]]] = []
     for kind, text in segments:
-        if "-" not in text or not any(c.isdigit() for c in text) or text.count("-") > 3:
+        dashes = [i for i, c in enumerate(text) if c == "-"]
+        if not dashes or not any(c.isdigit() for c in text) or len(dashes) > 3:
             options.append([[(kind, text)]])
             continue
-        readings = [[(kind, text)]]
-        parts = re.split(r"(-)", text)
-        split: list[tuple[str, str]] = []
-        for part in parts:
-            if part == "-":
-                split.append(("atom", "-"))
-            elif part:
-                split.append(("run" if part[0].isdigit() and _is_run(part, False, True) else "atom", part))
-        readings.append(split)
+        readings = []
+        for choice in itertools.product((False, True), repeat=len(dashes)):
+            cut = {i for i, placeholder in zip(dashes, choice, strict=True) if placeholder}
+            parts: list[tuple[str, str]] = []
+            buf = ""
+            for i, c in enumerate(text):
+                if i in cut:
+                    if buf:
+                        parts.append(_segment_of(buf))
+                        buf = ""
+                    parts.append(("atom", "-"))
+                else:
+                    buf += c
+            if buf:
+                parts.append(_segment_of(buf))
+            readings.append(parts)
         options.append(readings)
-    return [[seg for choice in combo for seg in choice] for combo in itertools.product(*options)][:16]
+    return [[seg for choice in combo for seg in choice] for combo in itertools.product(*options)][:64]
+
+
+def _segment_of(text: str) -> tuple[str, str]:
+    return ("run", text) if _is_run(text, True, True) else ("atom", text)
 
 
 def _read_segments(segments, pieces, runs, n, check, signed, decimals) -> RowReadings:

@@ -33,7 +33,7 @@ class Token:
     explicit: bool = False  # the value was a delimited cell (never split further)
 
 
-_NUMBERISH = re.compile(r"^[+-]?\d")
+_NUMBERISH = re.compile(r"^(?:[+-]?|[-/—–]+)\d")
 _PLAIN_NUMBER = re.compile(r"^[+-]?[\d,]+(?:\.\d+)?$")
 _MD_SEPARATOR = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _ONLY_PIPES = re.compile(r"^[\s|]*$")
