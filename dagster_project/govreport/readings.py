@@ -192,7 +192,7 @@ def _segment_of(text: str) -> tuple[str, str]:
 
 
 def _read_segments(segments, pieces, runs, n, check, signed, decimals) -> RowReadings:
-    if len(segments) == 1 and segments[0][0] == "run":
+    if len(segments) == 1 and segments[0][0] == "run" and n > 1:
         return _split_run(segments[0][1], n, check, signed, decimals)
     primary = _split_segments(segments, n, check, signed, decimals)
     return _with_stray_spaces(primary, pieces, runs, n, check, signed, decimals)

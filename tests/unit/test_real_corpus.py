@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from benchmarks.accuracy import CorpusScore, score_dir
-from dagster_project.govreport.parse import parse_file
 from dagster_project.govreport import template
+from dagster_project.govreport.parse import parse_file
 from dagster_project.govreport.record import CELL_STATUSES, INFERRED, READ
 
 ROOT = Path(__file__).resolve().parents[2]
