@@ -13,7 +13,7 @@ import random
 from pathlib import Path
 
 from dagster_project.govreport import segment, template
-from dagster_project.govreport.render import LAYOUTS, fused_rows, render_text
+from dagster_project.govreport.render import CRAWL_LAYOUTS, LAYOUTS, fused_rows, render_text
 
 AGENCY_PARTS = (
     ["北京市", "上海市", "大同市", "瑞金市", "招远市", "忻州市", "淮安市", "赣州市", "平潭", "沭阳县", "宿迁市", "徐州市"],
@@ -123,7 +123,7 @@ def generate(out_dir: Path, n: int, seed: int = 20261122) -> Path:
     with truth_path.open("w", encoding="utf-8") as truth:
         for i in range(n):
             record = make_record(rng, i)
-            layout = rng.choice(LAYOUTS)
+            layout = rng.choice(LAYOUTS + CRAWL_LAYOUTS)
             text = render_text(record, layout, rng)
             if rng.random() < RATES["typo"]:
                 old, new = rng.choice(TYPOS)

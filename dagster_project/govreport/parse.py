@@ -38,7 +38,7 @@ from .values import parse_value
 
 # Bump when the parser's output for the same bytes can change: the warehouse re-parses on change.
 # The template data is part of the parser, so its digest is part of the version.
-PARSER_VERSION = "1.0.0+" + template.digest()
+PARSER_VERSION = "2.0.0+" + template.digest()
 
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 
