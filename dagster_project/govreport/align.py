@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from . import labels as lab
 from . import segment, solve, template
@@ -67,10 +67,14 @@ def _loc(token: Token | None) -> str | None:
     return f"line {token.line}" if token is not None else None
 
 
-def _source(token: Token | None, raw: str | None = None, shift: int = 0) -> CellSource:
+def _source(token: Token | None, raw: str | None = None, status: str | None = None) -> CellSource:
     if token is None:
         return CellSource(raw=None, status=ABSENT)
-    return CellSource(raw=token.text if raw is None else raw, line=token.line, offset=token.offset + shift)
+    return CellSource(token.text if raw is None else raw, token.line, token.offset, None, status)
+
+
+def _with(src: CellSource, status: str, rule: str | None) -> CellSource:
+    return CellSource(src.raw, src.line, src.offset, src.page, status, rule)
 
 
 def _is_run(token: Token) -> bool:
@@ -118,7 +122,7 @@ def _parse_cells(
             status = UNDETERMINED
         else:
             status = BLANK_CELL
-        result.sources[cid] = replace(_source(tok), status=status)
+        result.sources[cid] = _source(tok, status=status)
         if cv.problem:
             sev = ERROR if cv.problem == "unparsable_cell" else WARNING
             result.issues.append(Issue(cv.problem, sev, cv.note or cv.problem, _loc(tok), cid))
@@ -381,15 +385,15 @@ def _emit_row(
         v = values[i]
         if v is DISAGREE:
             result.values[name] = None
-            result.sources[cell_ids[i]] = replace(src, status=UNDETERMINED, rule=rule)
+            result.sources[cell_ids[i]] = _with(src, UNDETERMINED, rule)
             undetermined += 1
         elif rr.forced and len(rr.candidates) == 1:
             result.values[name] = v
-            result.sources[cell_ids[i]] = replace(src, status=READ if v is not None else BLANK_CELL)
+            result.sources[cell_ids[i]] = _with(src, READ if v is not None else BLANK_CELL, None)
         else:
             result.values[name] = v
-            result.sources[cell_ids[i]] = replace(
-                src, status=INFERRED if v is not None else BLANK_CELL, rule=rule or "every reading agrees"
+            result.sources[cell_ids[i]] = _with(
+                src, INFERRED if v is not None else BLANK_CELL, rule or "every reading agrees"
             )
     if undetermined:
         if not rr.candidates or not kept:

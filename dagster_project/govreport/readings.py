@@ -22,6 +22,7 @@ import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from . import segment
 from .tokens import BLANK, VALUE, Token
@@ -91,10 +92,24 @@ def read_row(
     layout: Layout | None = None,
 ) -> RowReadings:
     """Candidate readings of a row (tokens already stripped of trailing padding)."""
-    layout = layout or DEFAULT_LAYOUT
-    signed = tuple(signed) if signed is not None else (False,) * n
-    decimals = tuple(decimals) if decimals is not None else (False,) * n
     pieces = [t for t in tokens if t.kind in (VALUE, BLANK)]
+    base = pieces[0].line if pieces else 0
+    # Rows repeat across reports ("0000000", "0 0 0 0 0 0 0"): the readings depend only on the
+    # pieces' text, kind, delimitation and relative line, so they are computed once.
+    key = tuple((t.kind, t.text, t.explicit, t.line - base) for t in pieces)
+    return _read_row(
+        key,
+        n,
+        check,
+        tuple(signed) if signed is not None else (False,) * n,
+        tuple(decimals) if decimals is not None else (False,) * n,
+        layout or DEFAULT_LAYOUT,
+    )
+
+
+@lru_cache(maxsize=65536)
+def _read_row(key: tuple, n: int, check, signed: tuple, decimals: tuple, layout: Layout) -> RowReadings:
+    pieces = [Token(kind, text, line, 0, explicit=explicit) for kind, text, explicit, line in key]
     if any(signed):
         # 本年增/减 cells are also written "减12" / "增3" / "+1".
         pieces = [replace(t, text=_SIGN_WORDS.sub(_sign, t.text)) if t.kind == VALUE else t for t in pieces]
