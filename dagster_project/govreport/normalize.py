@@ -34,7 +34,8 @@ def to_simplified(text: str) -> str:
 
 def normalize_line(line: str) -> str:
     line = _SPACES.sub(" ", line)
-    line = unicodedata.normalize("NFKC", line)
+    if not unicodedata.is_normalized("NFKC", line):
+        line = unicodedata.normalize("NFKC", line)
     line = _CONTROL.sub("", line)
     line = _PINYIN.sub("", line)
     return _CJK_SPACE.sub("", line)

@@ -20,14 +20,16 @@ def match_form(text: str) -> str:
     return "".join(_KEEP.findall(text))
 
 
+_KEEP_RUN = re.compile(r"[0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
 def match_form_with_map(text: str) -> tuple[str, list[int]]:
     """Match form of ``text`` and, for each kept character, its index in ``text``."""
     chars: list[str] = []
     index: list[int] = []
-    for i, ch in enumerate(text):
-        if _KEEP.match(ch):
-            chars.append(ch)
-            index.append(i)
+    for m in _KEEP_RUN.finditer(text):
+        chars.append(m.group())
+        index.extend(range(m.start(), m.end()))
     return "".join(chars), index
 
 
