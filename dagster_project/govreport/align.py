@@ -271,11 +271,15 @@ def align_table3(
                 )
             )
             continue
-        if key in assigned:
+        if key in assigned and not (assigned[key].label is None and row.label is not None):
             result.issues.append(
                 Issue("duplicate_row", WARNING, f"row {key} appears twice; kept the first", _loc(row.label))
             )
             continue
+        if key in assigned:
+            # A row placed by position yields to the row that carries the label.
+            message = f"unlabelled values before row {key} ignored"
+            result.issues.append(Issue("duplicate_row", WARNING, message, _loc(row.label)))
         assigned[key] = row
         prev = order.index(key)
 

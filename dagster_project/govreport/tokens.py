@@ -134,7 +134,7 @@ def tokenize(lines: list[tuple[int, int, str]], catalog: lab.Catalog) -> list[To
     """Tokens of a region given as ``(line_number, offset, text)`` triples."""
     out: list[Token] = []
     for number, offset, text in _join_label_fragments(lines):
-        if not text.strip():
+        if not text.strip() or _PAGE_NUMBER.match(text):
             continue
         if "|" in text:
             if _ONLY_PIPES.match(text):
@@ -185,6 +185,10 @@ def tokenize(lines: list[tuple[int, int, str]], catalog: lab.Catalog) -> list[To
 
 
 _SENTENCE = re.compile(r"[^。]*(?:。|$)")
+# A page number on its own line (PDF and Word conversions): "第 2 页", "第2页 共5页", "- 2 -", "2/5".
+_PAGE_NUMBER = re.compile(
+    r"^\s*(?:第\s*\d+\s*页(?:\s*[,，]?\s*共\s*\d+\s*页)?|[-—]\s*\d+\s*[-—]|\d+\s*/\s*\d+)\s*$"
+)
 MAX_FRAGMENT = 30
 
 

@@ -333,3 +333,26 @@ def test_cli_exit_code_for_a_missing_path(tmp_path):
     assert proc.returncode == 2
     lines = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [r["status"] for r in lines] == ["unreadable", "parsed"]  # the good file is still parsed
+
+
+def test_markdown_conversion_with_headings_split_tables_and_page_numbers(gold):
+    """A PDF-to-Markdown conversion: `#` headings, table 三 split over two pipe tables at a page
+    break, the second with generic 数据1..8 headers, and a page number between them."""
+    import random
+
+    from dagster_project.govreport.render import render_text
+
+    record = gold["001_4a271a9a9156ab49"]
+    out = []
+    for line in render_text(record, "markdown", random.Random(3)).split("\n"):
+        out.append("# " + line if line[:2] in ("二、", "三、", "四、") else line)
+        if "4.保护第三方合法权益" in line:
+            out += [
+                "",
+                "第 2 页 共 3 页",
+                "",
+                "| " + " | ".join(f"数据{i}" for i in range(1, 9)) + " |",
+                "|---" * 8 + "|",
+            ]
+    result = parse_text("\n".join(out))
+    same_tables(result.record, record)
