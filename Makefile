@@ -14,11 +14,13 @@ env: $(STAMP)
 # The environment is created from the hash-pinned lock file, then the project itself
 # is installed without dependencies (they all come from the lock).
 $(STAMP): requirements.lock pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
-	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
-	$(BIN)/python -m pip install --quiet --no-deps -e .
-	touch $(STAMP)
+	@echo "installing $(VENV) from requirements.lock (first run, or the lock changed; about a minute) ..."
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24"
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $(STAMP)
+	@echo "$(VENV) ready: $$(grep -c '^[a-zA-Z]' requirements.lock) pinned packages installed"
 
 # Dagster's run history lives in DAGSTER_HOME; telemetry is off unless you change dagster.yaml.
 $(DAGSTER_HOME)/dagster.yaml:
@@ -26,7 +28,7 @@ $(DAGSTER_HOME)/dagster.yaml:
 	@echo "telemetry: {enabled: false}" > $@
 
 run: env $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/govreport refresh
+	@$(BIN)/govreport refresh
 
 test: env $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m pytest -q; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$rc
