@@ -279,7 +279,11 @@ def render_doc(results: list[Result], info: dict) -> str:
             f"| {r.n:,} | {s['parse+load']:.1f} s | {s['dbt build']:.1f} s | {s['GX validation']:.1f} s | "
             f"{s['publish']:.1f} s | {e2e:.1f} s | {'met' if e2e <= 20 else f'missed by {e2e / 20:.1f}×'} |"
         )
-    lines += ["", "## Accuracy on the generated corpus", "",
+    return "\n".join(lines + accuracy_lines(results)) + "\n"
+
+
+def accuracy_lines(results: list[Result]) -> list[str]:
+    lines = ["", "## Accuracy on the generated corpus", "",
               "Exact cells by status: `read` (the layout decides), `inferred` (the identities chose the only "
               "consistent reading), `blank`. Undetermined: NULL and flagged where the text does not decide.", "",
               "| N | cells | exact | read | inferred | blank | undetermined (NULL, flagged) | wrong | reports flagged |",
@@ -294,7 +298,29 @@ def render_doc(results: list[Result], info: dict) -> str:
     examples = [e for r in results for e in r.wrong_examples]
     if examples:
         lines += ["", "Wrong cells (first examples): " + "; ".join(str(e) for e in examples[:5])]
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+def accuracy_only(sizes: list[int]) -> int:
+    """Recompute only the accuracy sections of docs/benchmarks.md (parse the generated corpus and the
+    real reports; no refresh), leaving the timing tables of the last full run in place."""
+    results = []
+    for n in sizes:
+        result = Result(n)
+        corpus = generate(OUT / f"corpus_{n}", n)
+        paths = sorted(str(p) for p in (corpus / "raw").glob("*.txt"))
+        _, parsed = _pool_map(_parse, paths)
+        accuracy(result, parsed, corpus / "truth.jsonl")
+        results.append(result)
+    text = DOC.read_text(encoding="utf-8")
+    head, rest = text.split("\n## Accuracy on the generated corpus", 1)
+    notes = rest.split("<!-- notes -->", 1)[1]
+    date = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    section = [*accuracy_lines(results), "", f"(accuracy sections recomputed {date} with `--accuracy-only`)"]
+    body = "\n".join(section).strip("\n")
+    DOC.write_text(head.rstrip("\n") + "\n\n" + body + "\n\n<!-- notes -->" + notes, encoding="utf-8")
+    print("\n".join(section))
+    return 0
 
 
 def real_accuracy_lines() -> list[str]:
@@ -323,10 +349,13 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="1000,10000")
     ap.add_argument("--full", action="store_true", help="add N=100,000")
+    ap.add_argument("--accuracy-only", action="store_true", help="recompute only the accuracy sections")
     args = ap.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s]
     if args.full:
         sizes.append(100_000)
+    if args.accuracy_only:
+        return accuracy_only(sizes)
     results = []
     for n in sizes:
         print(f"benchmark N={n:,} …", flush=True)

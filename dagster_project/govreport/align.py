@@ -342,17 +342,14 @@ def _row_shape_issues(result: TableResult, key: str, row: RawRow, cells: list[To
                 f"t3.{key}",
             )
         )
-    extra = [t for t in cells[N_COLUMNS:] if t.kind == VALUE]
+    _extra_cells(result, cells, N_COLUMNS, f"row {key}", f"t3.{key}")
+
+
+def _extra_cells(result: TableResult, cells: list[Token], n: int, what: str, cell: str) -> None:
+    extra = [t for t in cells[n:] if t.kind == VALUE]
     if extra:
-        result.issues.append(
-            Issue(
-                "extra_cells",
-                WARNING,
-                f"row {key} has {len(extra)} extra values ignored",
-                _loc(extra[0]),
-                f"t3.{key}",
-            )
-        )
+        message = f"{what} has {len(extra)} extra values ignored"
+        result.issues.append(Issue("extra_cells", WARNING, message, _loc(extra[0]), cell))
 
 
 def _emit_row(
@@ -605,17 +602,7 @@ def align_table4(tokens: list[Token], text_layout: Layout = DEFAULT_LAYOUT) -> T
                     "t4",
                 )
             )
-        extra = [t for t in cells[N_TABLE4:] if t.kind == VALUE]
-        if extra:
-            result.issues.append(
-                Issue(
-                    "extra_cells",
-                    WARNING,
-                    f"table 四 has {len(extra)} extra values ignored",
-                    _loc(extra[0]),
-                    "t4",
-                )
-            )
+        _extra_cells(result, cells, N_TABLE4, "table 四", "t4")
     return result
 
 
