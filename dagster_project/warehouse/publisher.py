@@ -40,8 +40,38 @@ def published_tables(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...]) -
     return [(s, t) for s, t in rows]
 
 
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _copy_comments(con: duckdb.DuckDBPyConnection, schema: str, table: str, copy: str) -> None:
+    """Re-apply the table and column comments of ``src.schema.table`` (dbt's persisted docs) to ``copy``.
+
+    ``create table ... as select`` carries data, not comments; without this a BI tool's column
+    browser on the published copy shows no descriptions. A view's comment becomes its table's.
+    """
+    (comment,) = con.execute(
+        "select coalesce("
+        "(select comment from duckdb_tables() where database_name = 'src' and schema_name = ? "
+        "and table_name = ?), "
+        "(select comment from duckdb_views() where database_name = 'src' and schema_name = ? "
+        "and view_name = ?))",
+        [schema, table, schema, table],
+    ).fetchone()
+    if comment:
+        con.execute(f"comment on table {copy} is {_literal(comment)}")
+    for column, text in con.execute(
+        "select column_name, comment from duckdb_columns() where database_name = 'src' "
+        "and schema_name = ? and table_name = ? and comment is not null and comment <> '' "
+        "order by column_index",
+        [schema, table],
+    ).fetchall():
+        con.execute(f"comment on column {copy}.{_quote(column)} is {_literal(text)}")
+
+
 def publish(settings: Settings, schemas: tuple[str, ...]) -> dict[str, int]:
-    """Copy every table and view of ``schemas`` (views become tables) into the published file.
+    """Copy every table and view of ``schemas`` (views become tables), with their comments, into the
+    published file.
 
     Returns ``{"schema.table": row_count}``.
     """
@@ -62,6 +92,7 @@ def publish(settings: Settings, schemas: tuple[str, ...]) -> dict[str, int]:
             source, copy = f"src.{_quote(schema)}.{_quote(table)}", f"pub.{_quote(schema)}.{_quote(table)}"
             con.execute(f"create schema if not exists pub.{_quote(schema)}")
             con.execute(f"create table {copy} as select * from {source}")
+            _copy_comments(con, schema, table, copy)
             counts[f"{schema}.{table}"] = con.execute(f"select count(*) from {copy}").fetchone()[0]
         con.execute("checkpoint pub")
         con.execute("detach pub")
