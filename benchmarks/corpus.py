@@ -115,7 +115,10 @@ def generate(out_dir: Path, n: int, seed: int = 20261122) -> Path:
     """Write ``n`` report files and ``truth.jsonl`` into ``out_dir`` (idempotent for the same seed)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     truth_path = out_dir / "truth.jsonl"
-    if truth_path.exists() and sum(1 for _ in truth_path.open()) == n:
+    stamp = out_dir / "layouts.txt"  # a corpus made with other layouts is made again
+    layouts = ",".join(LAYOUTS + CRAWL_LAYOUTS)
+    fresh = stamp.exists() and stamp.read_text(encoding="utf-8") == layouts
+    if fresh and truth_path.exists() and sum(1 for _ in truth_path.open()) == n:
         return out_dir
     rng = random.Random(seed)
     files = out_dir / "raw"
@@ -133,4 +136,5 @@ def generate(out_dir: Path, n: int, seed: int = 20261122) -> Path:
                 record["unresolvable"] = unresolvable(record)
             record["layout"] = layout
             truth.write(json.dumps(record, ensure_ascii=False) + "\n")
+    stamp.write_text(layouts, encoding="utf-8")
     return out_dir
