@@ -1,4 +1,5 @@
-"""``govreport`` command line: ``parse`` files to JSON Lines, ``refresh`` the warehouse."""
+"""``govreport`` command line: ``parse`` files to JSON Lines, ``refresh`` the warehouse, ``export`` the
+marts as Parquet, CSV and XLSX."""
 
 from __future__ import annotations
 
@@ -9,25 +10,32 @@ from pathlib import Path
 
 
 def _cmd_parse(args: argparse.Namespace) -> int:
-    from .govreport.parse import parse_bytes
+    import os
+
+    from .warehouse.files import readable_component
+    from .warehouse.settings import Settings
+    from .warehouse.workers import Budget, BudgetPool, Exceeded, parse_path
 
     out = sys.stdout
     missing = 0
-    for name in args.files:
-        path = Path(name)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            missing += 1
-            result = {
-                "file": path.name,
-                "status": "unreadable",
-                "issues": [{"code": "unreadable", "severity": "error", "message": str(exc)}],
-            }
-        else:
-            result = parse_bytes(data, path.name).to_json(provenance=not args.no_provenance)
-        out.write(json.dumps(result, ensure_ascii=False) + "\n")
-        out.flush()
+    # Each file is parsed in a worker under the refresh's time and memory budget
+    # (GOVREPORT_PARSE_TIMEOUT, GOVREPORT_PARSE_MEMORY_MB): a runaway file is stopped, not waited for.
+    budget = Budget.of(Settings.from_env())
+    tasks = [(name, not args.no_provenance) for name in args.files]
+    with BudgetPool(budget, min(os.cpu_count() or 1, len(tasks))) as pool:
+        for name, outcome in zip(args.files, pool.imap(parse_path, tasks), strict=True):
+            if isinstance(outcome, Exceeded):
+                what = "over_budget" if outcome.what != "crash" else "parser_failure"
+                result = {
+                    "file": readable_component(os.fsencode(Path(name).name))[0],
+                    "status": what,
+                    "issues": [{"code": what, "severity": "error", "message": f"parse: {outcome.message}"}],
+                }
+            else:
+                result, readable = outcome
+                missing += not readable
+            out.write(json.dumps(result, ensure_ascii=False) + "\n")
+            out.flush()
     # Files that were read exit 0 whatever they held; a path that cannot be opened is a usage error.
     return 2 if missing else 0
 
@@ -36,6 +44,21 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
     from .refresh import main as refresh_main
 
     return refresh_main(wait=args.wait)
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from .warehouse.exports import export
+    from .warehouse.settings import Settings
+
+    try:
+        summary = export(Settings.from_env(), csv_encoding=args.csv_encoding)
+    except FileNotFoundError as exc:
+        print(f"govreport export: {exc}", file=sys.stderr)
+        return 1
+    for name, rows in summary.rows.items():
+        print(f"{name:<32} {rows:>9} rows")
+    print(f"exports:             {summary.path} (Parquet, CSV {summary.csv_encoding}, XLSX)")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,6 +71,14 @@ def main(argv: list[str] | None = None) -> int:
     r = sub.add_parser("refresh", help="parse raw/, load DuckDB, build the marts, validate, publish")
     r.add_argument("--wait", type=float, default=0.0, help="seconds to wait for a running refresh")
     r.set_defaults(func=_cmd_refresh)
+    e = sub.add_parser("export", help="write every mart as Parquet, CSV and XLSX beside the published copy")
+    e.add_argument(
+        "--csv-encoding",
+        choices=("utf-8-sig", "gb18030"),
+        default="utf-8-sig",
+        help="CSV encoding: UTF-8 with a BOM (default; Excel reads it as UTF-8) or GB18030",
+    )
+    e.set_defaults(func=_cmd_export)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -4,6 +4,7 @@ import hashlib
 
 import dagster as dg
 
+from dagster_project.warehouse.files import fingerprint_entries
 from dagster_project.warehouse.settings import Settings
 
 refresh_all = dg.define_asset_job(
@@ -15,11 +16,14 @@ refresh_all = dg.define_asset_job(
 
 
 def raw_fingerprint(raw_dir) -> str:
-    """A digest of every file's path, size and mtime under ``raw_dir`` (cheap: no file is read)."""
+    """A digest of every entry's path bytes, type, size and mtime under ``raw_dir`` (cheap: no file is
+    read; any name, FIFO or deep folder is fine: the same walk as the refresh's discovery)."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in raw_dir.rglob("*") if p.is_file() and not p.name.startswith(".")):
-        stat = path.stat()
-        digest.update(f"{path.relative_to(raw_dir)}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    try:
+        for line in fingerprint_entries(raw_dir):
+            digest.update(line)
+    except OSError as exc:  # raw/ missing or unlistable: a distinct state, the refresh reports it
+        digest.update(f"error {exc.errno}".encode())
     return digest.hexdigest()
 
 

@@ -4,10 +4,16 @@ import dagster as dg
 
 from dagster_project.defs.dbt import DUCKDB_POOL
 from dagster_project.defs.resources import WarehouseResource
+from dagster_project.warehouse.files import printable
 from dagster_project.warehouse.load import connect, load_raw
 from dagster_project.warehouse.locking import refresh_lock
 
 RAW_TABLES = ("reports", "report_cells", "parse_issues", "template_rows")
+
+
+def _cell(text: str | None) -> str:
+    """A Markdown table cell: a file name may hold newlines, control characters or pipes."""
+    return printable(text or "").replace("|", "\\|")
 
 
 @dg.multi_asset(
@@ -53,7 +59,7 @@ def raw_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         "quarantine": dg.MetadataValue.md(
             "\n".join(
                 ["| file | reason | message |", "|---|---|---|"]
-                + [f"| {n} | {r} | {m} |" for n, r, m in quarantined]
+                + [f"| {_cell(n)} | {r} | {_cell(m)} |" for n, r, m in quarantined]
             )
             if quarantined
             else "none"

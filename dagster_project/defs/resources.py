@@ -1,5 +1,6 @@
 """Resources shared by the Dagster wiring: where the warehouse lives."""
 
+from dataclasses import replace
 from pathlib import Path
 
 import dagster as dg
@@ -15,11 +16,10 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def settings(self) -> Settings:
         base = Settings.from_env()
-        return Settings(
+        return replace(
+            base,
             db_path=Path(self.db_path).resolve() if self.db_path else base.db_path,
             raw_dir=Path(self.raw_dir).resolve() if self.raw_dir else base.raw_dir,
-            max_bytes=base.max_bytes,
-            publish_storage_version=base.publish_storage_version,
         )
 
 

@@ -1,9 +1,19 @@
-"""Discover the files under raw/: one entry per file, with its hash or a quarantine reason."""
+"""Discover the files under raw/: one entry per directory entry, with its hash or a quarantine reason.
+
+A real download folder holds anything: names that are not UTF-8 (what ``unzip`` leaves for an archive
+made on a Chinese Windows machine), control characters, very long names, folders nested past
+``PATH_MAX``, FIFOs, sockets, devices, symlinks in and out. Discovery walks with directory file
+descriptors (``openat``), so no path length limit applies, never follows a symlink out of raw/, never
+opens a FIFO in blocking mode, and accounts for every entry: a loadable file (with its sha256) or a
+quarantine reason. Paths are kept as the bytes the file system holds (lossless) plus a readable form.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import stat
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,62 +23,338 @@ UNREADABLE = "unreadable"
 OVERSIZED = "oversized"
 SYMLINK_OUTSIDE = "symlink_outside_raw"
 EMPTY = "empty"
+NOT_A_REGULAR_FILE = "not_a_regular_file"
+CHANGED = "changed_during_refresh"
+
+# How a path's bytes were made readable (raw.reports.file_name_decoding), from most to least faithful.
+UTF8 = "utf-8"  # the bytes are UTF-8: the readable form is the name itself
+GB18030 = "gb18030"  # not UTF-8, but decodes cleanly as GB18030/GBK: a guess, flagged
+ESCAPED = "escaped"  # neither: the bytes that are not UTF-8 are shown as \xNN
+_DECODING_RANK = {UTF8: 0, GB18030: 1, ESCAPED: 2}
+
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+# O_NONBLOCK: opening a FIFO must not wait for a writer; O_NOFOLLOW: never a symlink swapped in.
+_FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
+_KINDS = {
+    stat.S_IFIFO: "a FIFO (named pipe)",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFDIR: "a directory",
+}
+
+
+class NotRegularFile(OSError):
+    """The path names something other than a regular file (FIFO, socket, device, directory)."""
 
 
 @dataclass(frozen=True)
 class RawFile:
-    relpath: str  # relative to raw/, POSIX separators; any characters (spaces, quotes, newlines)
+    """One directory entry under raw/."""
+
+    relpath: str  # relative to raw/, '/'-separated, as Python decodes it (non-UTF-8 bytes: surrogates)
     size: int
-    sha256: str | None  # None when the file could not be read
+    sha256: str | None  # None when the entry is not read (quarantined during discovery)
     reason: str | None = None  # quarantine reason found during discovery
     message: str | None = None
+    target: str | None = None  # a symlink inside raw/: the file it resolves to, relative to raw/
+
+    @property
+    def path_bytes(self) -> bytes:
+        """The path exactly as the file system holds it (lossless)."""
+        return os.fsencode(self.relpath)
+
+    @property
+    def open_path(self) -> bytes:
+        """What to open (relative to raw/): the resolved target of a symlink, else the entry itself."""
+        return os.fsencode(self.target if self.target is not None else self.relpath)
+
+    @property
+    def display(self) -> str:
+        return readable_path(self.path_bytes)[0]
+
+    @property
+    def decoding(self) -> str:
+        return readable_path(self.path_bytes)[1]
 
     @property
     def name(self) -> str:
-        return self.relpath.rsplit("/", 1)[-1]
+        """Readable base name."""
+        return self.display.rsplit("/", 1)[-1]
 
 
-def _hash(path: Path) -> str:
+def _clean_guess(text: str) -> bool:
+    """A GB18030 decoding worth showing: printable, no private-use or unassigned characters, and at
+    least one CJK ideograph (random bytes often decode as GB18030 too)."""
+    if not text.isprintable():
+        return False
+    if any(unicodedata.category(ch) in ("Co", "Cn", "Cs") for ch in text):
+        return False
+    return any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text)
+
+
+def readable_component(raw: bytes) -> tuple[str, str]:
+    try:
+        return raw.decode("utf-8"), UTF8
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = raw.decode("gb18030")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and _clean_guess(text):
+        return text, GB18030
+    return raw.decode("utf-8", "backslashreplace"), ESCAPED
+
+
+def readable_path(raw: bytes) -> tuple[str, str]:
+    """A readable form of a path's bytes, and how it was made (``utf-8``, ``gb18030``, ``escaped``).
+
+    Each component is decoded on its own: a GBK name inside a UTF-8 folder reads as both.
+    The readable form may be ambiguous (a UTF-8 name can contain a literal ``\\xff``): the bytes are
+    the lossless key.
+    """
+    parts, how = [], UTF8
+    for component in raw.split(b"/"):
+        text, decoding = readable_component(component)
+        parts.append(text)
+        if _DECODING_RANK[decoding] > _DECODING_RANK[how]:
+            how = decoding
+    return "/".join(parts), how
+
+
+def least_faithful(decodings: list[str]) -> str:
+    return max(decodings, key=_DECODING_RANK.__getitem__, default=UTF8)
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters (newlines, tabs, escapes) shown as ``\\n``, ``\\x1b``."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+
+
+def open_under(root: Path | str | bytes, rel: bytes) -> int:
+    """Open the regular file ``rel`` under ``root`` for reading, one component at a time.
+
+    No path length limit applies (each step is an ``openat``); no component may be a symlink
+    (symlinks are resolved during discovery); a FIFO is never waited on. Raises ``OSError``
+    (``NotRegularFile`` when the entry is not a regular file). Returns a file descriptor.
+    """
+    fd = os.open(os.fsencode(root), _DIR_FLAGS)
+    try:
+        parts = [p for p in rel.split(b"/") if p]
+        if not parts:
+            raise NotRegularFile(f"{root!r} is a directory")
+        for part in parts[:-1]:
+            nxt = os.open(part, _DIR_FLAGS, dir_fd=fd)
+            os.close(fd)
+            fd = nxt
+        file_fd = os.open(parts[-1], _FILE_FLAGS, dir_fd=fd)
+    finally:
+        os.close(fd)
+    try:
+        st = os.fstat(file_fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise NotRegularFile(f"not a regular file: {_KINDS.get(stat.S_IFMT(st.st_mode), 'special')}")
+        os.set_blocking(file_fd, True)
+    except BaseException:
+        os.close(file_fd)
+        raise
+    return file_fd
+
+
+def read_limited(fd: int, limit: int) -> bytes:
+    """Read at most ``limit + 1`` bytes from ``fd`` (so a file that grew past ``limit`` shows it)."""
+    chunks, total = [], 0
+    while total <= limit:
+        block = os.read(fd, min(1 << 20, limit + 1 - total))
+        if not block:
+            break
+        chunks.append(block)
+        total += len(block)
+    return b"".join(chunks)
+
+
+def _hash_fd(fd: int) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
+    while block := os.read(fd, 1 << 20):
+        digest.update(block)
     return digest.hexdigest()
 
 
-def _walk(raw_dir: Path) -> Iterator[Path]:
-    # os.walk does not follow directory symlinks; file symlinks are checked one by one below.
-    for root, dirs, names in os.walk(raw_dir):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(names):
-            if not name.startswith("."):  # .gitkeep, editor swap files
-                yield Path(root) / name
+def _error(exc: OSError) -> str:
+    return f"{type(exc).__name__}: {exc.strerror or exc}"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One directory entry seen by the walk (not yet classified)."""
+
+    rel: bytes  # path relative to raw/
+    dir_fd: int  # open descriptor of its directory (valid while the walk is at this entry)
+    name: bytes
+    lstat: os.stat_result | None  # None when the entry could not be stat'ed
+    error: OSError | None = None
+
+
+def walk(raw_dir: Path) -> Iterator[Entry]:
+    """Every visible entry under ``raw_dir`` except directories, in a stable order: a folder's entries
+    sorted by name bytes, its files before its subfolders (like ``os.walk``).
+
+    Directories are descended, never through a symlink; names starting with ``.`` (``.gitkeep``,
+    editor swap files, hidden folders) are skipped. A directory that cannot be listed is yielded as an
+    entry with its error, so it is accounted for. Entries that vanish while walking are skipped.
+    """
+    try:
+        root = os.open(os.fsencode(raw_dir), _DIR_FLAGS)
+    except OSError as exc:
+        raise OSError(exc.errno, f"cannot open the raw folder {raw_dir} (GOVREPORT_RAW)") from exc
+    # One frame per open directory: (its path with a trailing '/', its fd, the subfolders left).
+    stack: list[tuple[bytes, int, Iterator[bytes]]] = []
+    try:
+        subdirs = yield from _list(b"", root)
+        stack.append((b"", root, iter(subdirs)))
+        while stack:
+            prefix, fd, pending = stack[-1]
+            name = next(pending, None)
+            if name is None:
+                stack.pop()
+                if fd != root:
+                    os.close(fd)
+                continue
+            try:
+                child = os.open(name, _DIR_FLAGS, dir_fd=fd)
+            except FileNotFoundError:
+                continue  # removed while walking: no longer an entry of raw/
+            except OSError as exc:
+                yield Entry(prefix + name, fd, name, None, exc)
+                continue
+            try:
+                subdirs = yield from _list(prefix + name + b"/", child)
+            except BaseException:
+                os.close(child)
+                raise
+            stack.append((prefix + name + b"/", child, iter(subdirs)))
+    finally:
+        for _, fd, _ in stack:
+            if fd != root:
+                os.close(fd)
+        os.close(root)
+
+
+def _list(prefix: bytes, fd: int):
+    """Yield the non-directory entries of the directory ``fd``; return its subfolder names."""
+    try:
+        names = sorted(os.fsencode(n) for n in os.listdir(fd))
+    except OSError as exc:
+        if not prefix:
+            raise  # raw/ itself cannot be listed: nothing can be accounted for
+        yield Entry(prefix.rstrip(b"/"), fd, b"", None, exc)
+        return []
+    subdirs = []
+    for name in names:
+        if name.startswith(b"."):
+            continue
+        try:
+            st = os.stat(name, dir_fd=fd, follow_symlinks=False)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            yield Entry(prefix + name, fd, name, None, exc)
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            subdirs.append(name)
+        else:
+            yield Entry(prefix + name, fd, name, st)
+    return subdirs
+
+
+def _resolve_link(raw_real: bytes, entry: Entry) -> tuple[bytes | None, bytes]:
+    """(the link's target relative to raw/ or None when outside, the absolute resolved target)."""
+    target = os.readlink(entry.name, dir_fd=entry.dir_fd)
+    parent = os.path.dirname(entry.rel)
+    resolved = os.path.realpath(os.path.join(raw_real, parent, target))
+    if resolved == raw_real or resolved.startswith(raw_real + b"/"):
+        return resolved[len(raw_real) + 1 :], resolved
+    return None, resolved
 
 
 def discover(raw_dir: Path, max_bytes: int) -> list[RawFile]:
-    """Every visible file under ``raw_dir``, sorted by path, hashed (streamed) or with a reason."""
+    """Every visible entry under ``raw_dir``, hashed (streamed) or with a quarantine reason."""
     raw_dir = raw_dir.resolve()
+    raw_real = os.fsencode(raw_dir)
     out: list[RawFile] = []
-    for path in _walk(raw_dir):
-        rel = path.relative_to(raw_dir).as_posix()
-        if path.is_symlink():
-            target = path.resolve()
-            if not target.is_relative_to(raw_dir):
+    for entry in walk(raw_dir):
+        rel = os.fsdecode(entry.rel)
+        if entry.lstat is None:
+            assert entry.error is not None
+            out.append(RawFile(rel, 0, None, UNREADABLE, _error(entry.error)))
+            continue
+        mode = entry.lstat.st_mode
+        target: bytes | None = None
+        st = entry.lstat
+        if stat.S_ISLNK(mode):
+            try:
+                target, resolved = _resolve_link(raw_real, entry)
+            except OSError as exc:
+                out.append(RawFile(rel, 0, None, UNREADABLE, f"symlink: {_error(exc)}"))
+                continue
+            shown = printable(readable_path(resolved)[0])
+            if target is None:
                 out.append(
-                    RawFile(rel, 0, None, SYMLINK_OUTSIDE, f"symlink to {target} (outside raw/) not followed")
+                    RawFile(rel, 0, None, SYMLINK_OUTSIDE, f"symlink to {shown} (outside raw/) not followed")
                 )
                 continue
+            try:
+                st = os.stat(resolved)
+            except FileNotFoundError:
+                out.append(RawFile(rel, 0, None, UNREADABLE, f"dangling symlink: {shown} does not exist"))
+                continue
+            except OSError as exc:
+                out.append(RawFile(rel, 0, None, UNREADABLE, f"symlink to {shown}: {_error(exc)}"))
+                continue
+            mode = st.st_mode
+            if stat.S_ISDIR(mode):
+                message = f"symlink to the folder {shown}: its files are listed under their own paths"
+                out.append(RawFile(rel, 0, None, NOT_A_REGULAR_FILE, message))
+                continue
+        if not stat.S_ISREG(mode):
+            kind = _KINDS.get(stat.S_IFMT(mode), "a special file")
+            out.append(RawFile(rel, 0, None, NOT_A_REGULAR_FILE, f"{kind}, not a regular file; never read"))
+            continue
+        size = st.st_size
+        if size == 0:
+            out.append(RawFile(rel, 0, None, EMPTY, "zero-byte file"))
+            continue
+        if size > max_bytes:
+            message = f"{size} bytes exceeds the {max_bytes}-byte limit"
+            out.append(RawFile(rel, size, None, OVERSIZED, message))
+            continue
+        open_rel = target if target is not None else entry.rel
         try:
-            size = path.stat().st_size
-            if size == 0:
-                out.append(RawFile(rel, 0, None, EMPTY, "zero-byte file"))
-                continue
-            if size > max_bytes:
-                out.append(
-                    RawFile(rel, size, None, OVERSIZED, f"{size} bytes exceeds the {max_bytes}-byte limit")
-                )
-                continue
-            out.append(RawFile(rel, size, _hash(path)))
+            fd = open_under(raw_dir, open_rel)
+        except FileNotFoundError:
+            continue  # removed while walking
         except OSError as exc:
-            out.append(RawFile(rel, 0, None, UNREADABLE, f"{type(exc).__name__}: {exc.strerror or exc}"))
+            out.append(RawFile(rel, size, None, UNREADABLE, _error(exc)))
+            continue
+        try:
+            digest = _hash_fd(fd)
+        except OSError as exc:
+            out.append(RawFile(rel, size, None, UNREADABLE, _error(exc)))
+            continue
+        finally:
+            os.close(fd)
+        out.append(RawFile(rel, size, digest, target=os.fsdecode(target) if target is not None else None))
     return out
+
+
+def fingerprint_entries(raw_dir: Path) -> Iterator[bytes]:
+    """One line per entry (path bytes, type, size, mtime) without reading any file: for the sensor."""
+    for entry in walk(raw_dir):
+        st = entry.lstat
+        if st is None:
+            yield entry.rel + b"\0error\n"
+        else:
+            yield entry.rel + f"\0{stat.S_IFMT(st.st_mode)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode()

@@ -9,10 +9,10 @@ never one INSERT per row, and no SQL is built from file names or report text.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,22 +24,24 @@ import pyarrow as pa
 from dagster_project.govreport.parse import PARSER_VERSION, parse_bytes
 from dagster_project.govreport.record import ERROR, PARSED, PARSER_FAILURE, Issue, ParseResult
 
-from .cells import cell_rows
-from .files import UNREADABLE, RawFile, discover
+from .files import CHANGED, UNREADABLE, RawFile, discover, least_faithful
 from .schema import ALL_DDL
 from .settings import Settings
 from .template_rows import COLUMNS as TEMPLATE_COLUMNS
 from .template_rows import template_rows
+from .workers import OVER_BUDGET, Budget, BudgetPool, Exceeded, over_budget, parse_entry
 
 ParseFn = Callable[[bytes, str], ParseResult]
 BATCH = 2000  # files parsed and written per batch (bounds memory at national scale)
-PARALLEL_MIN = 64  # below this many files a process pool costs more than it saves
+# Quarantined for a reason that may not hold next time: parsed again on every refresh.
+RETRY_REASONS = (UNREADABLE, CHANGED, OVER_BUDGET)
 
 REPORT_COLUMNS = (
     "report_id", "file_name", "file_paths", "size_bytes", "source_kind", "encoding", "status",
     "quarantine_reason", "quarantine_message", "format", "table3_layout", "agency", "report_year",
     "publish_date", "source_url", "fee_reported", "fee_charged", "fee_amount_yuan", "fee_text_raw",
     "agency_year_key", "duplicate_of", "is_canonical", "parser_version", "loaded_at", "script",
+    "file_paths_bytes", "path_decoding",
 )  # fmt: skip
 CELL_COLUMNS = ("report_id", "table_name", "row_key", "col_key", "value", "value_raw", "source_line",
                 "source_offset", "source_page", "value_status", "value_rule")  # fmt: skip
@@ -63,7 +65,7 @@ class LoadSummary:
 
 
 def _quarantine_id(relpath: str) -> str:
-    """Files without a hash (unreadable, empty, …) are keyed by their path."""
+    """Files without a hash (unreadable, empty, …) are keyed by their path's bytes."""
     return "path:" + hashlib.sha256(relpath.encode("utf-8", "surrogateescape")).hexdigest()
 
 
@@ -76,47 +78,46 @@ def _safe_parse(parse: ParseFn, data: bytes, name: str) -> ParseResult:
         )
 
 
-def _read_and_parse(path: Path, name: str, parse: ParseFn) -> ParseResult:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return ParseResult(
-            name, UNREADABLE, issues=[Issue(UNREADABLE, ERROR, f"{type(exc).__name__}: {exc}")]
-        )
-    return _safe_parse(parse, data, name)
+def _task(raw_dir: Path, sha: str, f: RawFile, max_bytes: int) -> tuple:
+    """Arguments of ``workers.parse_entry`` for the first path holding these bytes."""
+    return (str(raw_dir), f.open_path, f.display, f.name, sha, max_bytes)
 
 
-def _parse_with_cells(
-    path: Path, name: str, report_id: str, parse: ParseFn
-) -> tuple[ParseResult, list[tuple]]:
-    """Parse one file and flatten its cells; the bulky provenance travels as plain tuples only."""
-    result = _read_and_parse(path, name, parse)
-    cells = list(cell_rows(report_id, result)) if result.status == PARSED else []
-    result.provenance = {}
-    return result, cells
-
-
-def _parse_path(args: tuple[str, str, str]) -> tuple[ParseResult, list[tuple]]:
-    """Worker-process entry point (the default parser)."""
-    path, name, report_id = args
-    return _parse_with_cells(Path(path), name, report_id, parse_bytes)
+def _from_worker(name: str, out) -> tuple[ParseResult, list[tuple]]:
+    if not isinstance(out, Exceeded):
+        return out
+    if out.what == "crash":
+        issue = Issue("parser_failure", ERROR, f"parse: {out.message}")
+        return ParseResult(name, PARSER_FAILURE, issues=[issue]), []
+    return over_budget(name, out), []
 
 
 def _parse_all(
-    todo: list[tuple[Path, str, str]], parse: ParseFn, pool: ProcessPoolExecutor | None
+    tasks: list[tuple], parse: ParseFn, pool: BudgetPool | None
 ) -> Iterable[tuple[ParseResult, list[tuple]]]:
-    """Parse files, in the worker pool when one is given (many files, default parser)."""
+    """Parse files: the default parser in the budgeted worker pool, any other parser in process."""
     if pool is not None:
-        yield from pool.map(_parse_path, [(str(p), n, rid) for p, n, rid in todo], chunksize=32)
+        for task, out in zip(tasks, pool.imap(parse_entry, tasks), strict=True):
+            yield _from_worker(task[3], out)
         return
-    for path, name, report_id in todo:
-        yield _parse_with_cells(path, name, report_id, parse)
+    for task in tasks:
+        yield parse_entry(*task, parse=lambda data, name: _safe_parse(parse, data, name))
 
 
 def agency_year_key(agency: str | None, year: int | None) -> str | None:
     if not agency or not year:
         return None
     return "".join(agency.split()) + "|" + str(year)
+
+
+def _path_fields(files: list[RawFile]) -> dict:
+    """Where the report lives: readable paths, their lossless bytes, and how they were made readable."""
+    return {
+        "file_name": files[0].name,
+        "file_paths": [f.display for f in files],
+        "file_paths_bytes": [f.path_bytes for f in files],
+        "path_decoding": least_faithful([f.decoding for f in files]),
+    }
 
 
 def _report_row(report_id: str, files: list[RawFile], result: ParseResult, loaded_at: datetime) -> dict:
@@ -127,8 +128,7 @@ def _report_row(report_id: str, files: list[RawFile], result: ParseResult, loade
     date = result.meta.get("publish_date")
     return {
         "report_id": report_id,
-        "file_name": files[0].name,
-        "file_paths": [f.relpath for f in files],
+        **_path_fields(files),
         "size_bytes": files[0].size,
         "source_kind": result.source_kind,
         "encoding": result.encoding,
@@ -158,8 +158,7 @@ def _discovery_row(f: RawFile, loaded_at: datetime) -> dict:
     row = dict.fromkeys(REPORT_COLUMNS)
     row.update(
         report_id=_quarantine_id(f.relpath),
-        file_name=f.name,
-        file_paths=[f.relpath],
+        **_path_fields([f]),
         size_bytes=f.size,
         status="quarantined",
         quarantine_reason=f.reason,
@@ -173,6 +172,7 @@ def _discovery_row(f: RawFile, loaded_at: datetime) -> dict:
 
 _ARROW_TYPES = {
     "file_paths": pa.list_(pa.string()),
+    "file_paths_bytes": pa.list_(pa.binary()),
     "size_bytes": pa.int64(),
     "report_year": pa.int32(),
     "publish_date": pa.date32(),
@@ -216,6 +216,8 @@ def connect(settings: Settings) -> duckdb.DuckDBPyConnection:
         con.execute(ddl)
     # Columns added after the first release of the schema.
     con.execute("alter table raw.reports add column if not exists script varchar")
+    con.execute("alter table raw.reports add column if not exists file_paths_bytes blob[]")
+    con.execute("alter table raw.reports add column if not exists path_decoding varchar")
     _add_cell_status(con)
     return con
 
@@ -277,10 +279,10 @@ def load_raw(settings: Settings, parse: ParseFn = parse_bytes) -> LoadSummary:
         todo: list[tuple[str, list[RawFile]]] = []
         for sha, group in by_hash.items():
             old = existing.get(sha)
-            if old is not None and old[REPORT_COLUMNS.index("status")] is not None:
-                row = dict(zip(REPORT_COLUMNS, old, strict=True))
-                row.update(file_name=group[0].name, file_paths=[f.relpath for f in group])
-                rows[sha] = row
+            old_row = dict(zip(REPORT_COLUMNS, old, strict=True)) if old is not None else None
+            if old_row is not None and old_row["quarantine_reason"] not in RETRY_REASONS:
+                old_row.update(_path_fields(group))
+                rows[sha] = old_row
                 summary.unchanged += 1
             else:
                 todo.append((sha, group))
@@ -288,19 +290,28 @@ def load_raw(settings: Settings, parse: ParseFn = parse_bytes) -> LoadSummary:
         stale = [
             rid for (rid,) in con.execute("select report_id from raw.reports").fetchall() if rid not in rows
         ]
-        old_paths = {p for (p,) in con.execute("select unnest(file_paths) from raw.reports").fetchall()}
-        summary.removed = len(old_paths - {f.relpath for f in files})
+        old_paths = {
+            bytes(p)
+            for (p,) in con.execute(
+                "select unnest(coalesce(file_paths_bytes, list_transform(file_paths, lambda p: encode(p)))) "
+                "from raw.reports"
+            ).fetchall()
+        }
+        summary.removed = len(old_paths - {f.path_bytes for f in files})
         if stale:
             stale_table = pa.table({"report_id": pa.array(stale, type=pa.string())})
             con.register("stale_ids", stale_table)
             for table in ("report_cells", "parse_issues"):
                 con.execute(f"delete from raw.{table} where report_id in (select report_id from stale_ids)")
             con.unregister("stale_ids")
-        parallel = parse is parse_bytes and len(todo) >= PARALLEL_MIN and (os.cpu_count() or 1) > 1
-        pool = stack.enter_context(ProcessPoolExecutor()) if parallel else None
+        pool = None
+        if parse is parse_bytes and todo:  # the default parser runs under the per-file budget
+            workers = min(os.cpu_count() or 1, len(todo))
+            pool = stack.enter_context(BudgetPool(Budget.of(settings), workers))
+        raw_dir = settings.raw_dir.resolve()
         for start in range(0, len(todo), BATCH):
             batch = todo[start : start + BATCH]
-            inputs = [(settings.raw_dir / group[0].relpath, group[0].name, sha) for sha, group in batch]
+            inputs = [_task(raw_dir, sha, group[0], settings.max_bytes) for sha, group in batch]
             cells: list[tuple] = []
             issues: list[tuple] = []
             for (sha, group), (result, result_cells) in zip(
@@ -343,11 +354,16 @@ def load_raw(settings: Settings, parse: ParseFn = parse_bytes) -> LoadSummary:
         _insert(con, "template_rows", ttable, TEMPLATE_COLUMNS)
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        # A failed commit (disk full) has already rolled back: the original error is the one to show.
+        with contextlib.suppress(duckdb.Error):
+            con.execute("rollback")
+        with contextlib.suppress(Exception):
+            stack.close()
+        with contextlib.suppress(Exception):
+            con.close()
         raise
-    finally:
-        stack.close()
-        con.close()
+    stack.close()
+    con.close()
     return summary
 
 

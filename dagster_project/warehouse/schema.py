@@ -8,7 +8,8 @@ REPORTS_DDL = """
 create table if not exists raw.reports (
     report_id varchar primary key,      -- sha256 of the file bytes
     file_name varchar not null,         -- base name of the first path (sorted) holding these bytes
-    file_paths varchar[] not null,      -- every path under raw/ holding these bytes, relative to raw/
+    file_paths varchar[] not null,      -- every path under raw/ holding these bytes, relative to raw/,
+                                        -- readable form (file_paths_bytes has the exact bytes)
     size_bytes bigint not null,
     source_kind varchar,                -- text | html | pdf | docx
     encoding varchar,                   -- detected text encoding, when the input is text
@@ -30,7 +31,9 @@ create table if not exists raw.reports (
     is_canonical boolean,
     parser_version varchar not null,
     loaded_at timestamp not null,
-    script varchar                      -- simplified | traditional (mirrors are often Traditional)
+    script varchar,                     -- simplified | traditional (mirrors are often Traditional)
+    file_paths_bytes blob[],            -- file_paths as the file system holds them (lossless)
+    path_decoding varchar               -- how file_paths were made readable: utf-8 | gb18030 | escaped
 )
 """
 

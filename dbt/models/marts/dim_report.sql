@@ -93,6 +93,8 @@ final as (
         reports.table3_layout,
         reports.file_name,
         reports.file_paths,
+        reports.file_paths_bytes,
+        reports.path_decoding,
         reports.source_kind,
         reports.encoding,
         reports.script,

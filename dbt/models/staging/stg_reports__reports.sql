@@ -12,6 +12,8 @@ final as (
         report_id,
         file_name,
         file_paths,
+        file_paths_bytes,
+        coalesce(path_decoding, 'utf-8') as path_decoding,
         size_bytes,
         source_kind,
         encoding,
