@@ -17,6 +17,7 @@ from .record import (
     ABSENT,
     BINARY,
     BLANK,
+    COMPRESSED,
     EMPTY,
     ERROR,
     INFO,
@@ -38,9 +39,10 @@ from .values import parse_value
 
 # Bump when the parser's output for the same bytes can change: the warehouse re-parses on change.
 # The template data is part of the parser, so its digest is part of the version.
-PARSER_VERSION = "2.0.0+" + template.digest()
+PARSER_VERSION = "2.0.1+" + template.digest()
 
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+_REPORT_TITLE = re.compile(r"(?:信息公开|政务公开).{0,6}(?:年度报告|年报)")
 
 
 def parse_bytes(data: bytes, name: str) -> ParseResult:
@@ -62,9 +64,19 @@ def parse_file(path) -> ParseResult:
 
 def _read(data: bytes, name: str) -> tuple[str | None, ParseResult | None, dict]:
     """Decode to text. Returns (text, early_result, extras)."""
-    from .readers.document import NoTextLayer, UnreadableDocument, read_document, sniff_kind
+    from .readers.document import (
+        NoTextLayer,
+        UnreadableDocument,
+        describe_archive,
+        read_document,
+        sniff_kind,
+    )
 
     kind = sniff_kind(data, name)
+    archive = describe_archive(data) if kind == "binary" else None
+    if archive:  # not read through: one row per file under raw/, and no archive bombs
+        issue = Issue("compressed", ERROR, f"{archive}; extract it into raw/ to load the report")
+        return None, ParseResult(name, COMPRESSED, issues=[issue]), {}
     if kind == "binary":
         return (
             None,
@@ -172,20 +184,19 @@ def _parse(data: bytes, name: str) -> ParseResult:
     meta = metadata.extract(title_lines + lines)
     if not any(found.values()):
         markers = sum(m in doc for m in template.raw()["report_markers"])
-        if markers >= 2 or meta.agency:
+        # A page titled as a report whose content is images: the tables were pasted as pictures.
+        images = meta_in.get("images", 0)
+        titled = images and _REPORT_TITLE.search("\n".join(title_lines + lines[:10]))
+        if markers >= 2 or meta.agency or titled:
+            message = "reads like an annual report but none of its tables matches the 2021 or 2019 template"
+            if images:
+                message += f"; the page holds {images} image(s): tables pasted as images cannot be read"
             return ParseResult(
                 name,
                 UNKNOWN_FORMAT,
                 encoding=extras.get("encoding"),
                 source_kind=extras["kind"],
-                issues=[
-                    Issue(
-                        "unknown_format",
-                        ERROR,
-                        "reads like an annual report but none of "
-                        "its tables matches the 2021 or 2019 template",
-                    )
-                ],
+                issues=[Issue("unknown_format", ERROR, message)],
             )
         return ParseResult(
             name,

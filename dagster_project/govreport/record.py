@@ -17,6 +17,7 @@ UNDECODABLE = "undecodable"
 NOT_A_REPORT = "not_a_report"
 UNKNOWN_FORMAT = "unknown_format"
 NO_TEXT_LAYER = "no_text_layer"
+COMPRESSED = "compressed"
 PARSER_FAILURE = "parser_failure"
 
 ERROR = "error"

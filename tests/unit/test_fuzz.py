@@ -11,7 +11,8 @@ from dagster_project.govreport.record import PARSER_FAILURE
 from .conftest import SEEDS
 
 SEED_TEXTS = [p.read_text(encoding="utf-8") for p in SEEDS]
-STATUSES = {"parsed", "empty", "binary", "undecodable", "not_a_report", "unknown_format", "no_text_layer"}
+STATUSES = {"parsed", "empty", "binary", "compressed", "undecodable", "not_a_report", "unknown_format",
+            "no_text_layer"}  # fmt: skip
 
 
 def _assert_ok(data: bytes) -> None:

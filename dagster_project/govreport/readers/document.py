@@ -149,6 +149,31 @@ def sniff_kind(data: bytes, name: str = "") -> str:
     return "text"
 
 
+_ARCHIVE_MAGIC = (
+    (b"\x1f\x8b\x08", "a gzip-compressed file"),
+    (b"BZh", "a bzip2-compressed file"),
+    (b"\xfd7zXZ\x00", "an xz-compressed file"),
+    (b"\x28\xb5\x2f\xfd", "a zstd-compressed file"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"Rar!\x1a\x07", "a RAR archive"),
+)
+
+
+def describe_archive(data: bytes) -> str | None:
+    """'a ZIP archive holding 2 files: a.html, b.pdf' when ``data`` is compressed (not a DOCX)."""
+    if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                names = [n for n in zf.namelist() if not n.endswith("/")]
+        except (zipfile.BadZipFile, OSError, ValueError):
+            return None
+        if "word/document.xml" in names:
+            return None
+        shown = ", ".join(names[:3]) + (", …" if len(names) > 3 else "")
+        return f"a ZIP archive holding {len(names)} file(s)" + (f": {shown}" if names else "")
+    return next((what for magic, what in _ARCHIVE_MAGIC if data.startswith(magic)), None)
+
+
 def read_document(data: bytes, kind: str) -> TextDocument:
     """Read ``data`` of ``kind`` ('html' | 'pdf' | 'docx') into a TextDocument.
 

@@ -354,6 +354,16 @@ def _extract_meta(soup: BeautifulSoup) -> dict:
     return meta
 
 
+def _content_images(root: Tag) -> int:
+    """Images that may carry content: every ``<img>`` not sized as an icon or a spacer."""
+    count = 0
+    for img in root.find_all("img"):
+        sizes = [str(img.get(k) or "").strip().removesuffix("px") for k in ("width", "height")]
+        if not any(v.isdigit() and int(v) < 100 for v in sizes):
+            count += 1
+    return count
+
+
 def read_html(data: bytes) -> TextDocument:
     text, encoding = decode_html(data)
     if not text.strip():
@@ -374,4 +384,5 @@ def read_html(data: bytes) -> TextDocument:
         if m:
             meta["publish_date"] = normalize_date(m.group(1))
     meta["encoding"] = encoding
+    meta["images"] = _content_images(root)
     return TextDocument(text="\n".join(lines), line_pages=[], meta=meta, source_kind="html")
