@@ -3,13 +3,20 @@
 The copy is written to a temporary file beside the published path and moved over it with
 ``os.replace``: a reader holding a connection keeps reading the old file (its inode lives on until
 closed) and a new connection sees the new one. A crash before the move leaves the old copy as it was.
+Folders published beside it (the exports, the Data Docs) are switched the same way: ``publish_directory``.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import shutil
+import time
 import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
@@ -105,6 +112,68 @@ def publish(settings: Settings, schemas: tuple[str, ...]) -> dict[str, int]:
     os.replace(tmp, target)
     _fsync(target.parent)
     return counts
+
+
+T = TypeVar("T")
+STALE_BUILD_SECONDS = 24 * 3600  # an unfinished build older than this was left by a dead process
+SUPERSEDED_SECONDS = 60  # an older published folder, neither current nor previous, goes after this
+
+
+def publish_directory(target: Path, build: Callable[[Path], T]) -> T:
+    """Fill a new folder with ``build(folder)`` and switch ``target`` to it in one step.
+
+    ``target`` is a symlink to a hidden sibling ``.<name>-<time>-<id>``. The new folder is built under
+    a temporary name, flushed to disk and renamed; then a new symlink is renamed over ``target``
+    (``os.replace``, atomic). A reader sees the old folder or the new one, never a mix, and a crash
+    leaves the old one published. The previous folder is kept (a reader may still be in it); older
+    ones go.
+    """
+    parent, name = target.parent, target.name
+    parent.mkdir(parents=True, exist_ok=True)
+    token = uuid.uuid4().hex[:8]
+    building = parent / f".{name}-building-{token}"
+    version = parent / f".{name}-{datetime.now(UTC):%Y%m%dT%H%M%S}-{token}"
+    try:
+        result = build(building)
+        _fsync_tree(building)
+        os.rename(building, version)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    previous = os.readlink(target) if target.is_symlink() else None
+    if target.exists() and not target.is_symlink():  # a plain folder from before: moved aside once
+        os.rename(target, parent / f".{name}-00000000T000000-{token}")
+    link = parent / f".{name}-link-{token}"
+    os.symlink(version.name, link)
+    os.replace(link, target)
+    _fsync(parent)
+    _prune(parent, name, keep={version.name, previous})
+    return result
+
+
+def _prune(parent: Path, name: str, keep: set[str | None]) -> None:
+    versions = re.compile(rf"\.{re.escape(name)}-\d{{8}}T\d{{6}}-[0-9a-f]{{8}}")
+    leftovers = re.compile(rf"\.{re.escape(name)}-(building|link)-[0-9a-f]{{8}}")
+    now = time.time()
+    for path in parent.iterdir():
+        if path.name in keep:
+            continue
+        age = now - path.lstat().st_mtime
+        if versions.fullmatch(path.name) and path.is_dir() and not path.is_symlink():
+            if age > SUPERSEDED_SECONDS:  # younger: another process may be about to switch to it
+                shutil.rmtree(path, ignore_errors=True)
+        elif leftovers.fullmatch(path.name) and age > STALE_BUILD_SECONDS:
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+
+
+def _fsync_tree(folder: Path) -> None:
+    for root, dirs, files in os.walk(folder):
+        for entry in files + dirs:
+            _fsync(Path(root) / entry)
+    _fsync(folder)
 
 
 def _fsync(path: Path) -> None:

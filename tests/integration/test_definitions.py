@@ -24,6 +24,7 @@ EXPECTED_ASSETS = {
     "marts/dim_agency",
     "marts/dim_report",
     "published_warehouse",
+    "published_exports",
 }
 
 

@@ -34,7 +34,7 @@ def test_comments_survive_publishing(seeds_run):
     published_tables, published_columns = _comments(wh / "published.duckdb", "main_marts")
     assert published_tables == working_tables and published_columns == working_columns
     # Every mart and every column of it is described (persist_docs), so nothing arrives blank.
-    assert len(published_tables) == 7 and all(published_tables.values())
+    assert len(published_tables) >= 7 and all(published_tables.values())
     blank = [key for key, text in published_columns.items() if not text]
     assert not blank, blank
     described = marts(

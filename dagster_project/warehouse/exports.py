@@ -1,0 +1,313 @@
+"""Export every mart of the published copy for readers who never open SQL: Parquet, CSV and XLSX.
+
+Written beside the published copy, in ``exports/`` (switched atomically, see ``publish_directory``):
+
+- ``parquet/<mart>/report_year=<year>/part-0.parquet``: hive-partitioned by ``report_year`` (a NULL
+  year is ``__HIVE_DEFAULT_PARTITION__``; a mart without the column is one file), zstd-compressed,
+  each column's description in its Arrow field metadata (``description``) and the table's in the
+  file's key-value metadata (``govreport.*``);
+- ``csv/<mart>.csv``: UTF-8 with a BOM (Excel on a Chinese-locale Windows reads it as UTF-8), or
+  GB18030 on request; CRLF line ends; an empty field is NULL, ``""`` an empty text;
+- ``govreport_marts.xlsx``: a README sheet (what each column means, the trust grades, the rule that a
+  blank is NULL and never 0), then one sheet per mart;
+- ``manifest.json``: what was written, from which published copy, with row counts.
+
+The published copy is the only input (opened read-only), so the exports always match what SQL users
+and BI tools see. Dataframe work is Polars; XLSX goes through xlsxwriter.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pyarrow as pa
+
+from .publisher import publish_directory
+from .settings import Settings
+
+SCHEMA = "main_marts"
+PARTITION_COLUMN = "report_year"
+NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"  # what Hive, Arrow, Polars and DuckDB read as NULL
+CSV_ENCODINGS = ("utf-8-sig", "gb18030")  # utf-8-sig: UTF-8 with a byte-order mark
+CSV_CHUNK_ROWS = 100_000
+XLSX_NAME = "govreport_marts.xlsx"
+XLSX_MAX_ROWS = 1_048_575  # a sheet holds 1,048,576 rows, one of them the header
+# Columns that put rows in a reader's order (agency, year, then the template's order), when present.
+ORDER_FIRST = ("agency", "report_year", "file_name")
+BLANK_RULE = (
+    "A blank is NULL, never 0. An empty cell means the report gives no number there: it left the cell "
+    "blank or wrote a placeholder (-, /, —, 无), the row is missing, or the text does not decide the "
+    "digits. value_status says which (read, inferred, blank, undetermined, absent). Never read an "
+    "empty cell as 0; to keep only numbers safe to publish, filter is_safe = TRUE."
+)
+
+
+def exports_dir(settings: Settings) -> Path:
+    """Where the exports live: ``exports/`` beside the published copy."""
+    return settings.published_path.parent / "exports"
+
+
+@dataclass(frozen=True)
+class MartDoc:
+    name: str
+    description: str
+    columns: list[tuple[str, str, str]]  # (column, DuckDB type, description)
+
+
+@dataclass
+class ExportSummary:
+    path: Path
+    csv_encoding: str
+    rows: dict[str, int] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+
+
+def mart_docs(con: duckdb.DuckDBPyConnection) -> list[MartDoc]:
+    """Every mart of the published copy with its table and column comments (dbt's descriptions)."""
+    tables = con.execute(
+        "select table_name, coalesce(comment, '') from duckdb_tables() "
+        "where schema_name = ? order by table_name",
+        [SCHEMA],
+    ).fetchall()
+    docs = []
+    for table, comment in tables:
+        columns = con.execute(
+            "select column_name, data_type, coalesce(comment, '') from duckdb_columns() "
+            "where schema_name = ? and table_name = ? order by column_index",
+            [SCHEMA, table],
+        ).fetchall()
+        docs.append(MartDoc(table, comment.strip(), [(c, t, d.strip()) for c, t, d in columns]))
+    return docs
+
+
+def read_mart(con: duckdb.DuckDBPyConnection, doc: MartDoc) -> pl.DataFrame:
+    """The whole mart as a Polars frame, rows in a stable reader's order."""
+    names = [c for c, _, _ in doc.columns]
+    sortable = [c for c, t, _ in doc.columns if not t.endswith("[]") and t != "BLOB"]
+    order = [c for c in ORDER_FIRST if c in names]
+    order += [c for c in sortable if c.endswith("_order") and c not in order]
+    order += [c for c in sortable if c not in order]
+    clause = ", ".join(f'"{c}" nulls last' for c in order)
+    return con.sql(f'select * from {SCHEMA}."{doc.name}" order by {clause}').pl()
+
+
+def _flat(frame: pl.DataFrame) -> pl.DataFrame:
+    """Text and numbers only, for CSV and XLSX: lists become JSON arrays, bytes hexadecimal."""
+
+    def as_json(values) -> str:
+        items = [v.hex() if isinstance(v, bytes) else v for v in values]
+        return json.dumps(items, ensure_ascii=False, default=str)
+
+    columns = []
+    for name, dtype in frame.schema.items():
+        if isinstance(dtype, pl.List | pl.Array):
+            columns.append(pl.col(name).map_elements(as_json, return_dtype=pl.String, skip_nulls=True))
+        elif dtype == pl.Binary:
+            columns.append(pl.col(name).bin.encode("hex"))
+        elif isinstance(dtype, pl.Struct):
+            columns.append(pl.col(name).struct.json_encode())
+        else:
+            columns.append(pl.col(name))
+    return frame.select(columns)
+
+
+def _write_parquet(frame: pl.DataFrame, doc: MartDoc, folder: Path) -> list[Path]:
+    described = {c: d for c, _, d in doc.columns}
+    metadata = {
+        "govreport.table": doc.name,
+        "govreport.description": doc.description,
+        "govreport.columns": json.dumps(described, ensure_ascii=False),
+        "govreport.blank_rule": BLANK_RULE,
+    }
+    if PARTITION_COLUMN in frame.columns and frame.height:
+        parts = frame.partition_by(PARTITION_COLUMN, as_dict=True, maintain_order=True)
+        pieces = [
+            (folder / f"{PARTITION_COLUMN}={NULL_PARTITION if year is None else year}", part)
+            for (year,), part in parts.items()
+        ]
+        pieces = [(path, part.drop(PARTITION_COLUMN)) for path, part in pieces]
+    else:
+        pieces = [(folder, frame)]
+    written = []
+    for path, part in pieces:
+        path.mkdir(parents=True, exist_ok=True)
+        schema = pa.schema(
+            [f.with_metadata({"description": described.get(f.name, "")}) for f in part.to_arrow().schema]
+        )
+        target = path / "part-0.parquet"
+        part.write_parquet(target, compression="zstd", metadata=metadata, arrow_schema=schema)
+        written.append(target)
+    return written
+
+
+def _write_csv(frame: pl.DataFrame, path: Path, encoding: str) -> None:
+    flat = _flat(frame)
+    options = {"line_terminator": "\r\n", "null_value": ""}
+    if encoding == "utf-8-sig":
+        flat.write_csv(path, include_bom=True, **options)
+        return
+    with path.open("wb") as out:  # Polars writes UTF-8 only: encode chunk by chunk
+        for offset in range(0, max(flat.height, 1), CSV_CHUNK_ROWS):
+            chunk = flat.slice(offset, CSV_CHUNK_ROWS)
+            out.write(chunk.write_csv(include_header=offset == 0, **options).encode(encoding))
+
+
+def _sheet_names(doc: MartDoc, rows: int) -> list[str]:
+    """One sheet per mart; a mart longer than a sheet continues on ``<name> (2)`` and so on."""
+    count = max(1, -(-rows // XLSX_MAX_ROWS))
+    return [doc.name[:31]] + [f"{doc.name[:26]} ({i})" for i in range(2, count + 1)]
+
+
+def _readme_rows(docs: list[MartDoc], rows: dict[str, int], trust: list[tuple], source: str) -> list:
+    out: list[tuple] = [
+        ("govreport marts: 政府信息公开工作年度报告 (government information disclosure annual reports)",),
+        (f"Exported {datetime.now(UTC):%Y-%m-%d %H:%M} UTC from {source}",),
+        (),
+        ("Blank is NULL, never 0",),
+        (BLANK_RULE,),
+        (),
+        ("Trust grade (dim_report.trust)",),
+    ]
+    trust_doc = next(
+        (d for doc in docs if doc.name == "dim_report" for c, _, d in doc.columns if c == "trust"), ""
+    )
+    out.append((trust_doc,))
+    out.append(("grade", "reports"))
+    out += [(grade, n) for grade, n in trust]
+    out += [(), ("Sheets",), ("sheet", "mart", "rows", "what it holds")]
+    for doc in docs:
+        for sheet in _sheet_names(doc, rows[doc.name]):
+            out.append((sheet, doc.name, rows[doc.name], doc.description))
+    out += [(), ("Columns",), ("mart", "column", "type", "meaning")]
+    for doc in docs:
+        out += [(doc.name, column, dtype, text) for column, dtype, text in doc.columns]
+    return out
+
+
+def _number_format(dtype: pl.DataType) -> str | None:
+    """Excel shows every digit: whole numbers plain, decimals as stored, times to the second."""
+    if dtype.is_integer():
+        return "0"
+    if dtype.is_float() or dtype.is_decimal():
+        return "General"
+    if dtype == pl.Date:
+        return "yyyy-mm-dd"
+    if isinstance(dtype, pl.Datetime):
+        return "yyyy-mm-dd hh:mm:ss"
+    return None
+
+
+def _write_xlsx(path: Path, docs: list[MartDoc], frames: dict[str, pl.DataFrame], readme: list) -> None:
+    import xlsxwriter
+
+    # Report text is data, never a formula or a link (a crawled "=..." stays text).
+    workbook = xlsxwriter.Workbook(
+        str(path), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    )
+    try:
+        bold = workbook.add_format({"bold": True})
+        wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
+        sheet = workbook.add_worksheet("README")
+        sheet.set_column(0, 1, 28)
+        sheet.set_column(2, 2, 14)
+        sheet.set_column(3, 3, 100, wrap)
+        headings = {"Blank is NULL, never 0", "Trust grade (dim_report.trust)", "Sheets", "Columns"}
+        for r, row in enumerate(readme):
+            for c, value in enumerate(row):
+                sheet.write(r, c, value, bold if (c == 0 and value in headings) else None)
+        for doc in docs:
+            flat = _flat(frames[doc.name])
+            formats = {c: f for c, d in flat.schema.items() if (f := _number_format(d))}
+            for i, name in enumerate(_sheet_names(doc, flat.height)):
+                flat.slice(i * XLSX_MAX_ROWS, XLSX_MAX_ROWS).write_excel(
+                    workbook,
+                    name,
+                    column_formats=formats,
+                    autofilter=True,
+                    freeze_panes=(1, 0),
+                    table_style=None,
+                )
+    finally:
+        workbook.close()
+
+
+def write_exports(
+    con: duckdb.DuckDBPyConnection,
+    folder: Path,
+    csv_encoding: str = "utf-8-sig",
+    source: str = "",
+    progress: Callable[[str], None] | None = None,
+) -> ExportSummary:
+    """Write every mart of ``con`` (the published copy) into ``folder`` (which must not exist yet)."""
+    if csv_encoding not in CSV_ENCODINGS:
+        raise ValueError(f"csv encoding must be one of {', '.join(CSV_ENCODINGS)}, not {csv_encoding!r}")
+    summary = ExportSummary(folder, csv_encoding)
+    docs = mart_docs(con)
+    frames: dict[str, pl.DataFrame] = {}
+    (folder / "csv").mkdir(parents=True)
+    manifest_tables = {}
+    for doc in docs:
+        if progress:
+            progress(doc.name)
+        frame = read_mart(con, doc)
+        frames[doc.name] = frame
+        summary.rows[doc.name] = frame.height
+        parquet = _write_parquet(frame, doc, folder / "parquet" / doc.name)
+        csv_path = folder / "csv" / f"{doc.name}.csv"
+        _write_csv(frame, csv_path, csv_encoding)
+        summary.files += [str(p.relative_to(folder)) for p in parquet] + [str(csv_path.relative_to(folder))]
+        manifest_tables[doc.name] = {
+            "rows": frame.height,
+            "description": doc.description,
+            "parquet": f"parquet/{doc.name}",
+            "partitioned_by": PARTITION_COLUMN if PARTITION_COLUMN in frame.columns else None,
+            "csv": f"csv/{doc.name}.csv",
+            "xlsx_sheets": _sheet_names(doc, frame.height),
+            "columns": {c: {"type": t, "description": d} for c, t, d in doc.columns},
+        }
+    trust = []
+    if "dim_report" in frames and "trust" in frames["dim_report"].columns:
+        counts = frames["dim_report"].group_by("trust").len().sort("trust")
+        trust = [(g, int(n)) for g, n in counts.iter_rows()]
+    if progress:
+        progress(XLSX_NAME)
+    _write_xlsx(folder / XLSX_NAME, docs, frames, _readme_rows(docs, summary.rows, trust, source))
+    summary.files.append(XLSX_NAME)
+    manifest = {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "source": source,
+        "csv_encoding": csv_encoding,
+        "blank_rule": BLANK_RULE,
+        "tables": manifest_tables,
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8")
+    summary.files.append("manifest.json")
+    return summary
+
+
+def export(
+    settings: Settings,
+    csv_encoding: str = "utf-8-sig",
+    progress: Callable[[str], None] | None = None,
+) -> ExportSummary:
+    """Export the published copy's marts to ``exports/`` beside it, replacing the previous exports at once."""
+    source = settings.published_path
+    if not source.exists():
+        raise FileNotFoundError(f"no published copy at {source}: run `govreport refresh` first")
+    con = duckdb.connect(str(source), read_only=True)
+    try:
+
+        def build(folder: Path) -> ExportSummary:
+            return write_exports(con, folder, csv_encoding, str(source), progress)
+
+        summary = publish_directory(exports_dir(settings), build)
+    finally:
+        con.close()
+    summary.path = exports_dir(settings)
+    return summary
