@@ -33,9 +33,9 @@ def dbt_env() -> dict[str, str]:
 
 def _newest_source_mtime() -> float:
     newest = (DBT_DIR / "dbt_project.yml").stat().st_mtime
-    for sub in ("models", "macros", "tests"):
+    for sub in ("models", "macros", "tests", "seeds"):
         for path in (DBT_DIR / sub).rglob("*"):
-            if path.suffix in (".sql", ".yml", ".yaml"):
+            if path.suffix in (".sql", ".yml", ".yaml", ".csv"):
                 newest = max(newest, path.stat().st_mtime)
     return newest
 

@@ -2,8 +2,8 @@
 
 import dagster as dg
 
-from dagster_project.defs import automation, dbt, ingest, publish, quality, resources
+from dagster_project.defs import analysis, automation, dbt, ingest, publish, quality, resources
 
 defs = dg.Definitions.merge(
-    resources.defs, ingest.defs, dbt.defs, quality.defs, publish.defs, automation.defs
+    resources.defs, ingest.defs, analysis.defs, dbt.defs, quality.defs, publish.defs, automation.defs
 )

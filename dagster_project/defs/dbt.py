@@ -12,7 +12,7 @@ DUCKDB_POOL = "duckdb_writer"  # one DuckDB writer at a time
 
 
 class LayerTranslator(DagsterDbtTranslator):
-    """Groups models by their folder (staging, intermediate, marts)."""
+    """Groups models by their folder (staging, intermediate, marts), seeds as reference data."""
 
     def get_asset_spec(
         self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
@@ -22,6 +22,8 @@ class LayerTranslator(DagsterDbtTranslator):
         fqn = props.get("fqn") or []
         if props.get("resource_type") == "model" and len(fqn) > 2:
             spec = spec.replace_attributes(group_name=fqn[1])
+        elif props.get("resource_type") == "seed":
+            spec = spec.replace_attributes(group_name="reference")
         return spec
 
 

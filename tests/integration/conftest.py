@@ -80,3 +80,23 @@ def marts(wh: Path, sql: str, params=None):
         return con.execute(sql, params or []).fetchall()
     finally:
         con.close()
+
+
+REAL = ROOT / "tests" / "fixtures" / "real"
+
+
+@pytest.fixture(scope="session")
+def reconciliation_run(tmp_path_factory):
+    """One real refresh of the real crawled reports (tests/fixtures/real: several agencies over
+    2019–2025) and the small synthetic multi-year series of tests/integration/multiyear.py."""
+    from .multiyear import files as multiyear_files
+
+    files = {
+        f"{p.parent.name}__{p.name}": p.read_bytes()
+        for p in sorted(REAL.rglob("*"))
+        if p.suffix in (".txt", ".pdf") and p.parent.name != "gold"
+    }
+    files.update(multiyear_files())
+    result, wh = run_refresh(tmp_path_factory.mktemp("reconciliation"), files)
+    assert result.success
+    return result, wh

@@ -7,15 +7,28 @@ EXPECTED_ASSETS = {
     "raw/report_cells",
     "raw/parse_issues",
     "raw/template_rows",
+    "analysis/report_sections",
+    "analysis/narrative_claims",
+    "analysis/agency_mentions",
+    "analysis/agency_names",
+    "analysis/section_similarity",
+    "marts/quality_thresholds",
+    "marts/report_deadlines",
+    "marts/narrative_claim_cells",
     "staging/stg_reports__reports",
     "staging/stg_reports__cells",
     "staging/stg_reports__issues",
     "staging/stg_reports__template_rows",
+    "staging/stg_analysis__report_sections",
+    "staging/stg_analysis__narrative_claims",
+    "staging/stg_analysis__agency_names",
+    "staging/stg_analysis__section_similarity",
     "intermediate/int_report_cells",
     "intermediate/int_labelled_cells",
     "intermediate/int_identity_operands",
     "intermediate/int_identity_checks",
     "intermediate/int_cell_trust",
+    "intermediate/int_report_agency",
     "marts/fct_applications_by_outcome",
     "marts/fct_reviews_litigation",
     "marts/fct_fees",
@@ -23,6 +36,11 @@ EXPECTED_ASSETS = {
     "marts/fct_identity_checks",
     "marts/dim_agency",
     "marts/dim_report",
+    "marts/dim_agency_name",
+    "marts/fct_cross_year_checks",
+    "marts/fct_narrative_claims",
+    "marts/fct_narrative_checks",
+    "marts/fct_report_quality",
     "published_warehouse",
     "published_exports",
 }
@@ -35,7 +53,8 @@ def test_asset_graph_snapshot():
     assert {k.to_user_string() for k in graph.get_all_asset_keys()} == EXPECTED_ASSETS
     gx = {k.to_user_string() for k in graph.asset_check_keys if k.name.startswith("gx_")}
     marts = ["fct_applications_by_outcome", "fct_reviews_litigation", "fct_fees", "fct_active_disclosure",
-             "fct_identity_checks", "dim_agency", "dim_report"]  # fmt: skip
+             "fct_identity_checks", "dim_agency", "dim_report", "fct_cross_year_checks",
+             "fct_narrative_checks", "fct_report_quality"]  # fmt: skip
     assert gx == {f"marts/{name}:gx_{name}" for name in marts}
     # dbt tests are asset checks too; the job refreshes everything, and the sensor watches raw/.
     assert any(k.name.startswith("unique_") for k in graph.asset_check_keys)

@@ -116,7 +116,14 @@ def test_missing_cells_are_null_and_not_assessable(seeds_run):
 def test_other_gx_suites_pass_on_good_data(seeds_run):
     result, _ = seeds_run
     checks = check_results(result)
-    assert {name for name, (ok, _) in checks.items() if not ok} == {"gx_fct_identity_checks"}
+    # Besides seed 004's identity failure, two real defects of the seeds warn: seed 000's text answers
+    # 59 applications where its table 三 processed 63 (fct_narrative_checks), and seed 003 has no
+    # section 六 and only three cells of table 四 (fct_report_quality).
+    assert {name for name, (ok, _) in checks.items() if not ok} == {
+        "gx_fct_identity_checks",
+        "gx_fct_narrative_checks",
+        "gx_fct_report_quality",
+    }
     assert {"gx_fct_fees", "gx_fct_applications_by_outcome", "gx_fct_reviews_litigation"} <= set(checks)
 
 
@@ -167,9 +174,14 @@ def test_rerun_gives_identical_marts(tmp_path):
     assert {t: marts(wh, f"select * from main_marts.{t} order by all") for t in tables} == snapshot
 
 
+# Examples that need several years of one agency run in test_reconciliation.py (real reports + multiyear.py).
+REAL_CORPUS_MARK = "-- multi-year corpus:"
+
+
 def _doc_queries() -> list[str]:
     text = (Path(__file__).resolve().parents[2] / "docs" / "querying.md").read_text(encoding="utf-8")
-    return [block.split("```", 1)[0] for block in text.split("```sql\n")[1:]]
+    blocks = [block.split("```", 1)[0] for block in text.split("```sql\n")[1:]]
+    return [b for b in blocks if not b.startswith(REAL_CORPUS_MARK)]
 
 
 @pytest.mark.parametrize("sql", _doc_queries(), ids=lambda q: q.split("from", 1)[-1].split()[0])

@@ -24,6 +24,12 @@ checks as (
 
 ),
 
+agencies as (
+
+    select * from {{ ref('int_report_agency') }}
+
+),
+
 issue_counts as (
 
     select
@@ -84,9 +90,7 @@ final as (
 
     select
         reports.report_id,
-        case
-            when reports.agency is not null then md5(regexp_replace(reports.agency, '\s', '', 'g'))
-        end as agency_id,
+        agencies.agency_id,
         reports.agency,
         reports.report_year,
         reports.format,
@@ -131,6 +135,7 @@ final as (
     from reports
     left join issue_counts on reports.report_id = issue_counts.report_id
     left join trust_inputs on reports.report_id = trust_inputs.report_id
+    left join agencies on reports.report_id = agencies.report_id
 
 )
 

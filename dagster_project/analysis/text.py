@@ -1,0 +1,112 @@
+"""The report's text as the parser sees it, and a compact form of it that patterns can read across
+the line breaks and spaces of crawled pages while every match maps back to the parser's offsets."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from dagster_project.govreport.decode import UndecodableError, decode
+from dagster_project.govreport.normalize import normalize_text_with_stats
+from dagster_project.govreport.readers.document import ReaderError, read_document, sniff_kind
+
+CODE_VERSION = "1"  # bump when the analysis code's output for the same text changes
+
+
+@cache
+def version() -> str:
+    """The analysis version: the code version and a digest of patterns.json. Stored with every row, so a
+    change re-reads every report."""
+    import hashlib
+
+    data = resources.files(__package__).joinpath("data/patterns.json").read_bytes()
+    return f"{CODE_VERSION}+{hashlib.sha256(data).hexdigest()[:12]}"
+
+
+@cache
+def patterns() -> dict:
+    """``data/patterns.json``: every Chinese pattern of the analysis package."""
+    return json.loads(resources.files(__package__).joinpath("data/patterns.json").read_text(encoding="utf-8"))
+
+
+def expand(pattern: str) -> str:
+    """Replace the ``{macro}`` names of patterns.json in ``pattern``."""
+    for name, body in patterns()["macros"].items():
+        pattern = pattern.replace("{" + name + "}", body)
+    return pattern
+
+
+@cache
+def compiled(pattern: str) -> re.Pattern:
+    return re.compile(expand(pattern))
+
+
+def document_text(data: bytes, name: str = "") -> str | None:
+    """The normalized text the parser reads (its ``source_offset`` coordinates), or None when the
+    bytes cannot be read as a report. Uses the parser's own readers and normalizer."""
+    try:
+        kind = sniff_kind(data, name)
+        if kind == "binary":
+            return None
+        if kind in ("html", "pdf", "docx"):
+            text = read_document(data, kind).text
+        else:
+            text, _ = decode(data)
+    except (ReaderError, UndecodableError, RecursionError, ValueError):
+        return None
+    lines, _ = normalize_text_with_stats(text)
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Compact:
+    """``text`` without whitespace, each character NFKC-folded; ``offsets[i]`` is the position of
+    ``text[i]`` in the document."""
+
+    text: str
+    offsets: list[int]
+    length: int  # length of the document
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Document offsets ``[start, end)`` of the compact range ``[start, end)``."""
+        if start >= len(self.offsets):
+            return self.length, self.length
+        return self.offsets[start], self.offsets[end - 1] + 1 if end > start else self.offsets[start]
+
+
+def compact(doc: str, start: int = 0, end: int | None = None) -> Compact:
+    end = len(doc) if end is None else end
+    chars: list[str] = []
+    offsets: list[int] = []
+    for i in range(start, end):
+        c = doc[i]
+        if c.isspace():
+            continue
+        folded = unicodedata.normalize("NFKC", c)
+        chars.append(folded if len(folded) == 1 else c)
+        offsets.append(i)
+    return Compact("".join(chars), offsets, len(doc))
+
+
+def to_number(token: str) -> float | None:
+    """``12`` or ``十二`` / ``两`` / ``二十三`` / ``一百零五`` as a number; None when it is not one."""
+    if re.fullmatch(r"[0-9]+(?:\.[0-9]+)?", token):
+        return float(token)
+    digits = patterns()["chinese_digits"]
+    total, current = 0, 0
+    for ch in token:
+        if ch in digits:
+            current = digits[ch]
+        elif ch == "十":
+            total += (current or 1) * 10
+            current = 0
+        elif ch == "百":
+            total += (current or 1) * 100
+            current = 0
+        else:
+            return None
+    return float(total + current)

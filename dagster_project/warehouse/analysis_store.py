@@ -1,0 +1,376 @@
+"""The analysis schema: what each report's text says, the stable agency keys, and the similarity of a
+report to the same agency's previous one (docs/reconciliation.md).
+
+The raw layer keeps no report text, so the narrative reaches the extractor here: each parsed report's
+file is read once more and decoded exactly as the parser decodes it, and only what the marts need is
+kept (sections 一, 五 and 六, the claims with their spans, the names the report links to its own). A
+report is keyed by the sha256 of its bytes, so it is read once per analysis version: a refresh reads
+only new or changed files, and a changed pattern file re-reads every report. Frames are built with
+Polars and written to DuckDB through Arrow.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from dagster_project.analysis.agency import agency_table
+from dagster_project.analysis.narrative import SECTION_KEYS, NarrativeResult, analyse_document
+from dagster_project.analysis.similarity import previous_reports, similarity_table
+from dagster_project.analysis.text import version
+
+from .settings import Settings
+
+SCHEMA = "analysis"
+PARALLEL_MIN = 64  # below this many files a process pool costs more than it saves
+
+SECTIONS_SCHEMA = {
+    "report_id": pl.String,
+    "analysis_version": pl.String,
+    "text_status": pl.String,  # ok | unreadable
+    "doc_chars": pl.Int64,
+    "page_url": pl.String,  # the URL a saved page gives for itself (原始链接: …), when it does
+    "section_no": pl.Int32,
+    "section_key": pl.String,
+    "found_by": pl.String,  # heading | fallback | NULL (the report has no such section)
+    "start_offset": pl.Int64,
+    "end_offset": pl.Int64,
+    "text": pl.String,  # sections 一, 五 and 六
+}
+CLAIMS_SCHEMA = {
+    "report_id": pl.String,
+    "analysis_version": pl.String,
+    "claim_no": pl.Int32,
+    "claim_key": pl.String,
+    "claimed_value": pl.Float64,
+    "unit": pl.String,
+    "claim_form": pl.String,
+    "qualifier": pl.String,
+    "span_start": pl.Int64,
+    "span_end": pl.Int64,
+    "section_no": pl.Int32,
+    "phrase": pl.String,
+    "sentence": pl.String,
+}
+MENTIONS_SCHEMA = {
+    "report_id": pl.String,
+    "analysis_version": pl.String,
+    "mention_kind": pl.String,
+    "old_name": pl.String,
+    "new_name": pl.String,
+    "span_start": pl.Int64,
+    "span_end": pl.Int64,
+    "phrase": pl.String,
+}
+_DUCK_TYPES = {
+    pl.String: "varchar",
+    pl.Int32: "integer",
+    pl.Int64: "bigint",
+    pl.Float64: "double",
+    pl.List(pl.String): "varchar[]",
+    pl.List(pl.Int32): "integer[]",
+}
+
+
+def _ddl(table: str, schema: dict) -> str:
+    cols = ",\n    ".join(f"{name} {_DUCK_TYPES[dtype]}" for name, dtype in schema.items())
+    return f"create table if not exists {SCHEMA}.{table} (\n    {cols}\n)"
+
+
+def _tables() -> dict[str, dict]:
+    from dagster_project.analysis.agency import AGENCY_SCHEMA
+    from dagster_project.analysis.similarity import SIMILARITY_SCHEMA
+
+    return {
+        "report_sections": SECTIONS_SCHEMA,
+        "narrative_claims": CLAIMS_SCHEMA,
+        "agency_mentions": MENTIONS_SCHEMA,
+        "agency_names": AGENCY_SCHEMA,
+        "section_similarity": {**SIMILARITY_SCHEMA, "analysis_version": pl.String},
+    }
+
+
+def connect(settings: Settings) -> duckdb.DuckDBPyConnection:
+    settings.db_path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(settings.db_path))
+    con.execute(f"create schema if not exists {SCHEMA}")
+    for table, schema in _tables().items():
+        existing = con.execute(
+            "select list(column_name order by column_index) from duckdb_columns() "
+            "where schema_name = ? and table_name = ?",
+            [SCHEMA, table],
+        ).fetchone()[0]
+        if existing and list(existing) != list(schema):
+            con.execute(f"drop table {SCHEMA}.{table}")  # derived data: rebuilt by the next refresh
+        con.execute(_ddl(table, schema))
+    return con
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    if frame.height == 0:
+        return
+    con.register("frame_rows", frame.to_arrow())
+    try:
+        cols = ", ".join(frame.columns)
+        con.execute(f"insert into {SCHEMA}.{table} ({cols}) select {cols} from frame_rows")
+    finally:
+        con.unregister("frame_rows")
+
+
+def _delete_reports(con: duckdb.DuckDBPyConnection, table: str, report_ids: Iterable[str]) -> None:
+    ids = pl.DataFrame({"report_id": sorted(set(report_ids))}, schema={"report_id": pl.String})
+    if ids.height == 0:
+        return
+    con.register("gone_ids", ids.to_arrow())
+    try:
+        con.execute(f"delete from {SCHEMA}.{table} where report_id in (select report_id from gone_ids)")
+    finally:
+        con.unregister("gone_ids")
+
+
+# --- narratives --------------------------------------------------------------------------------------
+
+
+@dataclass
+class NarrativeSummary:
+    reports: int = 0  # parsed reports
+    analysed: int = 0  # read and analysed in this run
+    reused: int = 0  # analysed before with the same analysis version
+    unreadable: int = 0  # decoded to no text (stored, so not retried)
+    skipped: int = 0  # file gone or changed since the load: analysed by the next refresh
+    removed: int = 0  # reports no longer parsed, whose rows were dropped
+
+
+def _analyse_file(args: tuple[bytes, str, str | None, int]) -> tuple[str, str, NarrativeResult | None]:
+    """Worker entry point: (report_id, status, result). The bytes must still be the report's bytes."""
+    path, report_id, agency, max_bytes = args
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except OSError:
+        return report_id, "missing", None
+    if len(data) > max_bytes or hashlib.sha256(data).hexdigest() != report_id:
+        return report_id, "changed", None
+    return report_id, "ok", analyse_document(data, Path(os.fsdecode(path)).name, agency)
+
+
+def _frames(report_id: str, result: NarrativeResult, v: str) -> tuple[list[dict], list[dict], list[dict]]:
+    by_no = {s.number: s for s in result.sections}
+    sections = [
+        {
+            "report_id": report_id,
+            "analysis_version": v,
+            "text_status": result.status,
+            "doc_chars": result.chars,
+            "page_url": result.page_url,
+            "section_no": no,
+            "section_key": key,
+            "found_by": by_no[no].found_by if no in by_no else None,
+            "start_offset": by_no[no].start if no in by_no else None,
+            "end_offset": by_no[no].end if no in by_no else None,
+            "text": by_no[no].text if no in by_no else None,
+        }
+        for no, key in SECTION_KEYS.items()
+    ]
+    claims = [
+        {
+            "report_id": report_id,
+            "analysis_version": v,
+            "claim_no": i,
+            "claim_key": c.claim_key,
+            "claimed_value": c.value,
+            "unit": c.unit,
+            "claim_form": c.form,
+            "qualifier": c.qualifier,
+            "span_start": c.start,
+            "span_end": c.end,
+            "section_no": c.section,
+            "phrase": c.text,
+            "sentence": c.sentence,
+        }
+        for i, c in enumerate(result.claims, start=1)
+    ]
+    mentions = [
+        {
+            "report_id": report_id,
+            "analysis_version": v,
+            "mention_kind": m.kind,
+            "old_name": m.old_name,
+            "new_name": m.new_name,
+            "span_start": m.start,
+            "span_end": m.end,
+            "phrase": m.text,
+        }
+        for m in result.mentions
+    ]
+    return sections, claims, mentions
+
+
+def refresh_narratives(settings: Settings) -> NarrativeSummary:
+    """Bring analysis.report_sections, narrative_claims and agency_mentions in line with raw.reports."""
+    summary = NarrativeSummary()
+    v = version()
+    con = connect(settings)
+    try:
+        con.execute("begin transaction")
+        columns = {
+            name
+            for (name,) in con.execute(
+                "select column_name from duckdb_columns() "
+                "where schema_name = 'raw' and table_name = 'reports'"
+            ).fetchall()
+        }
+        # The path exactly as the file system holds it (a name need not be UTF-8), when the raw layer
+        # keeps it.
+        path = (
+            "coalesce(file_paths_bytes[1], encode(file_paths[1]))"
+            if "file_paths_bytes" in columns
+            else ("encode(file_paths[1])")
+        )
+        parsed = con.execute(
+            f"select report_id, {path} as path, agency from raw.reports where status = 'parsed' "
+            "order by report_id"
+        ).fetchall()
+        summary.reports = len(parsed)
+        done = {
+            rid
+            for (rid,) in con.execute(
+                f"select distinct report_id from {SCHEMA}.report_sections where analysis_version = ?", [v]
+            ).fetchall()
+        }
+        wanted = {rid for rid, _, _ in parsed}
+        stale = {
+            rid
+            for (rid,) in con.execute(f"select distinct report_id from {SCHEMA}.report_sections").fetchall()
+        } - (done & wanted)
+        summary.removed = len(stale - wanted)
+        raw_dir = os.fsencode(settings.raw_dir)
+        todo = [
+            (os.path.join(raw_dir, bytes(path)), rid, agency, settings.max_bytes)
+            for rid, path, agency in parsed
+            if rid not in done
+        ]
+        summary.reused = summary.reports - len(todo)
+        rows: tuple[list[dict], list[dict], list[dict]] = ([], [], [])
+        analysed: list[str] = []
+        for report_id, _status, result in _run(todo):
+            if result is None:
+                summary.skipped += 1
+                continue
+            summary.analysed += 1
+            summary.unreadable += result.status != "ok"
+            analysed.append(report_id)
+            for acc, new in zip(rows, _frames(report_id, result, v), strict=True):
+                acc.extend(new)
+        for table in ("report_sections", "narrative_claims", "agency_mentions"):
+            _delete_reports(con, table, stale | set(analysed))
+        for table, acc, schema in zip(
+            ("report_sections", "narrative_claims", "agency_mentions"),
+            rows,
+            (SECTIONS_SCHEMA, CLAIMS_SCHEMA, MENTIONS_SCHEMA),
+            strict=True,
+        ):
+            _insert(con, table, pl.DataFrame(acc, schema=schema))
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    finally:
+        con.close()
+    return summary
+
+
+def _run(todo: list[tuple]) -> Iterable[tuple[str, str, NarrativeResult | None]]:
+    if len(todo) >= PARALLEL_MIN and (os.cpu_count() or 1) > 1:
+        # forkserver: the workers do not inherit the refresh's threads or its DuckDB connection.
+        ctx = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(mp_context=ctx) as pool:
+            yield from pool.map(_analyse_file, todo, chunksize=16)
+        return
+    for args in todo:
+        yield _analyse_file(args)
+
+
+# --- agency keys -------------------------------------------------------------------------------------
+
+
+def refresh_agency_names(settings: Settings) -> int:
+    """Rebuild analysis.agency_names from every parsed report's agency and the renames reports state."""
+    con = connect(settings)
+    try:
+        reports = con.sql(
+            "select report_id, agency, report_year from raw.reports "
+            "where status = 'parsed' and agency is not null order by report_id"
+        ).pl()
+        mentions = con.sql(
+            f"select report_id, mention_kind as kind, old_name, new_name from {SCHEMA}.agency_mentions "
+            "order by report_id, span_start"
+        ).pl()
+        table = agency_table(reports, mentions)
+        con.execute("begin transaction")
+        con.execute(f"delete from {SCHEMA}.agency_names")
+        _insert(con, "agency_names", table)
+        con.execute("commit")
+        return table.height
+    finally:
+        con.close()
+
+
+# --- similarity --------------------------------------------------------------------------------------
+
+
+def refresh_similarity(settings: Settings) -> dict[str, int]:
+    """Similarity of sections 一 and 五 to the same agency's previous report, for every canonical report
+    that has one; pairs computed before (same analysis version) are kept, not recomputed."""
+    v = version()
+    con = connect(settings)
+    try:
+        reports = con.sql(
+            f"""
+            select r.report_id, a.agency_key, r.report_year
+            from raw.reports r
+            join {SCHEMA}.agency_names a on a.agency = r.agency
+            where r.status = 'parsed' and r.is_canonical
+            """
+        ).pl()
+        pairs = previous_reports(reports)
+        existing = con.sql(
+            f"select distinct report_id, prev_report_id from {SCHEMA}.section_similarity "
+            "where analysis_version = ?",
+            params=[v],
+        ).pl()
+        todo = pairs.join(existing, on=["report_id", "prev_report_id"], how="anti")
+        ids = pl.concat([todo["report_id"], todo["prev_report_id"]]).unique().to_frame("report_id")
+        con.register("wanted_ids", ids.to_arrow())
+        try:
+            sections = con.sql(
+                f"select report_id, section_no, text from {SCHEMA}.report_sections "
+                "where section_no in (1, 5) and report_id in (select report_id from wanted_ids)"
+            ).pl()
+        finally:
+            con.unregister("wanted_ids")
+        new = similarity_table(todo, sections).with_columns(pl.lit(v).alias("analysis_version"))
+        con.execute("begin transaction")
+        con.register("kept_pairs", pairs.to_arrow())
+        try:
+            con.execute(
+                f"delete from {SCHEMA}.section_similarity s where analysis_version != ? or not exists "
+                "(select 1 from kept_pairs k where k.report_id = s.report_id "
+                "and k.prev_report_id = s.prev_report_id)",
+                [v],
+            )
+        finally:
+            con.unregister("kept_pairs")
+        _insert(con, "section_similarity", new)
+        con.execute("commit")
+        return {"pairs": pairs.height, "computed": todo.height, "reused": pairs.height - todo.height}
+    finally:
+        con.close()
