@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export GOVREPORT_DB ?= $(CURDIR)/warehouse/warehouse.duckdb
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: env run test ui bench lint format clean
+.PHONY: env run test ui bench lint format docs clean
 
 env: $(STAMP)
 
@@ -48,6 +48,10 @@ lint: env
 	@mkdir -p dbt/$(SQLFLUFF_TARGET)
 	cd dbt && GOVREPORT_DB=$(CURDIR)/dbt/$(SQLFLUFF_TARGET)/lint.duckdb DBT_TARGET_PATH=$(SQLFLUFF_TARGET) \
 		$(abspath $(BIN))/sqlfluff lint models --disable-progress-bar
+
+# The dbt documentation site (lineage, model and column docs, tests): warehouse/dbt_docs/index.html.
+docs: env $(DAGSTER_HOME)/dagster.yaml
+	@$(BIN)/govreport docs
 
 # SQL is not rewritten here; `cd dbt && sqlfluff fix models/<file>.sql` (same variables as lint) does.
 format: env

@@ -6,6 +6,7 @@ import contextlib
 import os
 import sys
 
+from dagster_project import progress
 from dagster_project.warehouse.locking import RefreshLocked, refresh_lock
 from dagster_project.warehouse.settings import Settings
 
@@ -61,7 +62,12 @@ def main(wait: float = 0.0) -> int:
             # dbt's progress lines (re-emitted by dagster-dbt on stdout) go to a log file, so the
             # terminal shows the summary; the Dagster UI keeps the full structured history.
             log_path.parent.mkdir(parents=True, exist_ok=True)
-            with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+            # On a terminal, one line shows the step and its counts (progress.py); CI and pipes stay quiet.
+            with (
+                log_path.open("w", encoding="utf-8") as log,
+                contextlib.redirect_stdout(log),
+                progress.terminal(sys.stderr),
+            ):
                 result = job.execute_in_process(run_config=quiet, instance=_instance(), raise_on_error=False)
     except RefreshLocked as exc:
         print(f"govreport refresh: {exc}", file=sys.stderr)

@@ -7,6 +7,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from dagster_project.dbt_project import dbt_executable, dbt_project, ensure_manifest
+from dagster_project.progress import LogEvery, report
 
 DUCKDB_POOL = "duckdb_writer"  # one DuckDB writer at a time
 
@@ -34,7 +35,16 @@ class LayerTranslator(DagsterDbtTranslator):
     pool=DUCKDB_POOL,
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    yield from dbt.cli(["build"], context=context).stream()
+    # Models and tests done / selected, in the run's logs and on the terminal of `govreport refresh`.
+    total = len(context.selected_asset_keys) + len(context.selected_asset_check_keys)
+    log_counts = LogEvery(context.log.info, "dbt build", unit="models and tests")
+    done = 0
+    for event in dbt.cli(["build"], context=context).stream():
+        if isinstance(event, dg.Output | dg.AssetMaterialization | dg.AssetCheckResult):
+            done = min(done + 1, total)
+            log_counts(done, total)
+            report("dbt build", done, total, "models and tests")
+        yield event
 
 
 defs = dg.Definitions(

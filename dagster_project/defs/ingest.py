@@ -1,9 +1,13 @@
 """The raw layer: parse raw/ and load raw.reports, raw.report_cells, raw.parse_issues, raw.template_rows."""
 
+import json
+
 import dagster as dg
 
+from dagster_project.dbt_project import dbt_project
 from dagster_project.defs.dbt import DUCKDB_POOL
 from dagster_project.defs.resources import WarehouseResource
+from dagster_project.progress import LogEvery, report
 from dagster_project.warehouse.files import printable
 from dagster_project.warehouse.load import connect, load_raw
 from dagster_project.warehouse.locking import refresh_lock
@@ -16,27 +20,33 @@ def _cell(text: str | None) -> str:
     return printable(text or "").replace("|", "\\|")
 
 
+def _source_descriptions() -> dict[str, str]:
+    """The raw tables as dbt documents them (models/staging/_sources.yml): the UI says what dbt docs say."""
+    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    return {s["name"]: s["description"] for s in manifest["sources"].values() if s["source_name"] == "raw"}
+
+
+RAW_DOCS = _source_descriptions()
+
+
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(["raw", t], group_name="raw", kinds={"duckdb", "python"}, description=desc)
-        for t, desc in zip(
-            RAW_TABLES,
-            (
-                "One row per file under raw/: parsed, or quarantined with a reason.",
-                "One row per template cell of each parsed report, with its raw text and source line.",
-                "One row per problem the parser found (code, severity, message, location).",
-                "The official template (rows, columns, Chinese and English labels) as data.",
-            ),
-            strict=True,
-        )
+        dg.AssetSpec(["raw", t], group_name="raw", kinds={"duckdb", "python"}, description=RAW_DOCS[t])
+        for t in RAW_TABLES
     ],
     pool=DUCKDB_POOL,
 )
 def raw_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Parse new and changed files in raw/ and load them; unchanged files are not parsed again."""
     settings = warehouse.settings()
+    log_counts = LogEvery(context.log.info, "parse")
+
+    def parsed(done: int, total: int) -> None:
+        log_counts(done, total)  # the run's logs
+        report("parse", done, total)  # the terminal of `govreport refresh`
+
     with refresh_lock(settings, wait=600):
-        summary = load_raw(settings)
+        summary = load_raw(settings, progress=parsed)
     context.log.info(f"raw load: {summary}")
     con = connect(settings)
     try:

@@ -6,6 +6,7 @@ import dagster as dg
 
 from dagster_project.defs.dbt import DUCKDB_POOL, dbt_models
 from dagster_project.defs.resources import WarehouseResource
+from dagster_project.progress import report
 from dagster_project.warehouse.exports import XLSX_NAME, export
 from dagster_project.warehouse.publisher import publish
 
@@ -23,7 +24,9 @@ def published_warehouse(
 ) -> dg.MaterializeResult:
     """Atomically replace the published copy (``published.duckdb`` beside the working database)."""
     settings = warehouse.settings()
+    report("publish", 0, 1)
     counts = publish(settings, PUBLISHED_SCHEMAS)
+    report("publish", 1, 1)
     context.log.info(f"published {len(counts)} tables to {settings.published_path}")
     return dg.MaterializeResult(
         metadata={
@@ -51,7 +54,13 @@ def published_exports(
     """Every mart of the published copy as Parquet (hive-partitioned by report_year, zstd, column
     descriptions in the metadata), CSV (UTF-8 with BOM, or GB18030) and one XLSX workbook with a README
     sheet, in ``exports/`` beside the published copy, replaced atomically (docs/exports.md)."""
-    summary = export(warehouse.settings(), config.csv_encoding)
+    marts: list[str] = []
+
+    def exporting(name: str) -> None:
+        marts.append(name)
+        report("export", len(marts) - 1, None, "marts written")
+
+    summary = export(warehouse.settings(), config.csv_encoding, progress=exporting)
     context.log.info(f"exported {len(summary.rows)} marts to {summary.path}")
     return dg.MaterializeResult(
         metadata={

@@ -250,8 +250,13 @@ def _add_cell_status(con: duckdb.DuckDBPyConnection) -> None:
         raise
 
 
-def load_raw(settings: Settings, parse: ParseFn = parse_bytes) -> LoadSummary:
-    """Bring raw.* in line with the files under ``settings.raw_dir``."""
+def load_raw(
+    settings: Settings, parse: ParseFn = parse_bytes, progress: Callable[[int, int], None] | None = None
+) -> LoadSummary:
+    """Bring raw.* in line with the files under ``settings.raw_dir``.
+
+    ``progress(done, total)`` is called as files are parsed (total: the files to parse this run).
+    """
     summary = LoadSummary()
     loaded_at = datetime.now(UTC).replace(tzinfo=None)
     files = discover(settings.raw_dir, settings.max_bytes)
@@ -309,6 +314,8 @@ def load_raw(settings: Settings, parse: ParseFn = parse_bytes) -> LoadSummary:
             workers = min(os.cpu_count() or 1, len(todo))
             pool = stack.enter_context(BudgetPool(Budget.of(settings), workers))
         raw_dir = settings.raw_dir.resolve()
+        if progress:
+            progress(0, len(todo))
         for start in range(0, len(todo), BATCH):
             batch = todo[start : start + BATCH]
             inputs = [_task(raw_dir, sha, group[0], settings.max_bytes) for sha, group in batch]
@@ -319,6 +326,8 @@ def load_raw(settings: Settings, parse: ParseFn = parse_bytes) -> LoadSummary:
             ):
                 rows[sha] = _report_row(sha, group, result, loaded_at)
                 summary.reparsed += 1
+                if progress:
+                    progress(summary.reparsed, len(todo))
                 cells.extend(result_cells)
                 issues.extend(
                     (sha, n, i.code, i.severity, i.message, i.location, i.cell)
