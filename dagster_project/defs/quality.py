@@ -1,54 +1,93 @@
 """Great Expectations suites as Dagster asset checks on the marts (one check per suite).
 
 A failing suite is a fact about the sources (a report that breaks an identity keeps its numbers),
-so the checks have WARN severity and never fail the refresh; their metadata lists the reports.
+so the checks have WARN severity and never fail the refresh; their metadata lists the reports and
+links the suite's page in GX's Data Docs. All suites run in one step, so one Data Docs site (written
+to ``data_docs/`` beside the published copy, switched atomically) shows every validation of the run.
 """
+
+from pathlib import Path
 
 import dagster as dg
 import duckdb
 
 from dagster_project.defs.resources import WarehouseResource
+from dagster_project.progress import report
 from dagster_project.quality import gx_suites
+from dagster_project.warehouse.publisher import publish_directory
+from dagster_project.warehouse.settings import Settings
+
+SUITES = gx_suites.suite_names()
 
 
-def _check_for(suite: str) -> dg.AssetChecksDefinition:
-    table = gx_suites.suite_spec(suite)["meta"]["table"].split(".")[-1]
+def data_docs_dir(settings: Settings) -> Path:
+    """GX's Data Docs of the last refresh: ``data_docs/index.html`` beside the published copy."""
+    return settings.published_path.parent / "data_docs"
 
-    @dg.asset_check(
-        asset=dg.AssetKey(["marts", table]),
-        name=f"gx_{suite}",
-        description=f"Great Expectations suite expectations/{suite}.json",
-        blocking=False,
+
+def _asset(suite: str) -> dg.AssetKey:
+    return dg.AssetKey(["marts", gx_suites.suite_spec(suite)["meta"]["table"].split(".")[-1]])
+
+
+def _failures_table(outcome: gx_suites.SuiteOutcome) -> str:
+    failed = [e for e in outcome.expectations if not e.success]
+    if not failed:
+        return "none"
+    return "\n".join(
+        ["| expectation | column | unexpected | reports |", "|---|---|---|---|"]
+        + [
+            f"| {e.description or e.expectation_type} | {e.column} | {e.unexpected_count} | "
+            f"{', '.join(r[:12] for r in e.failing_report_ids[:10])} |"
+            for e in failed
+        ]
     )
-    def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        con = duckdb.connect(str(warehouse.settings().db_path), read_only=True)
-        try:
-            outcome = gx_suites.validate(con, suite)
-        finally:
-            con.close()
-        failed = [e for e in outcome.expectations if not e.success]
-        table_md = "\n".join(
-            ["| expectation | column | unexpected | reports |", "|---|---|---|---|"]
-            + [
-                f"| {e.description or e.expectation_type} | {e.column} | {e.unexpected_count} | "
-                f"{', '.join(r[:12] for r in e.failing_report_ids[:10])} |"
-                for e in failed
-            ]
+
+
+@dg.multi_asset_check(
+    specs=[
+        dg.AssetCheckSpec(
+            name=f"gx_{suite}",
+            asset=_asset(suite),
+            description=f"Great Expectations suite expectations/{suite}.json",
+            blocking=False,
         )
-        return dg.AssetCheckResult(
+        for suite in SUITES
+    ],
+    can_subset=False,  # one run, one Data Docs site with every suite
+)
+def gx_checks(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
+    settings = warehouse.settings()
+    con = duckdb.connect(str(settings.db_path), read_only=True)
+
+    def progress(name: str, done: int, total: int) -> None:
+        context.log.info(f"GX suites: {done}/{total} validated ({name})")
+        report("quality checks", done, total, "suites")
+
+    try:
+        outcomes = publish_directory(
+            data_docs_dir(settings),
+            lambda folder: gx_suites.validate_all(con, SUITES, folder, progress=progress),
+        )
+    finally:
+        con.close()
+    docs = data_docs_dir(settings)
+    context.log.info(f"GX Data Docs: {docs / 'index.html'}")
+    for suite, outcome in outcomes.items():
+        page = docs / outcome.docs_page if outcome.docs_page else docs / "index.html"
+        yield dg.AssetCheckResult(
+            check_name=f"gx_{suite}",
+            asset_key=_asset(suite),
             passed=outcome.success,
             severity=dg.AssetCheckSeverity.WARN,
             metadata={
                 "expectations": len(outcome.expectations),
-                "failed_expectations": len(failed),
+                "failed_expectations": sum(not e.success for e in outcome.expectations),
                 "failing_report_ids": dg.MetadataValue.json(outcome.failing_report_ids),
-                "failures": dg.MetadataValue.md(table_md if failed else "none"),
+                "failures": dg.MetadataValue.md(_failures_table(outcome)),
+                "data_docs": dg.MetadataValue.url(page.as_uri()),
+                "data_docs_index": dg.MetadataValue.path(str(docs / "index.html")),
             },
         )
 
-    return _check
 
-
-gx_checks = [_check_for(name) for name in gx_suites.suite_names()]
-
-defs = dg.Definitions(asset_checks=gx_checks)
+defs = dg.Definitions(asset_checks=[gx_checks])

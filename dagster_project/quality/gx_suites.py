@@ -1,13 +1,19 @@
 """Great Expectations suites over the marts, validated in an ephemeral GX 1.x context.
 
 Each suite is a JSON file in ``expectations/`` named after the mart it checks. Its ``meta.query``
-selects the columns the expectations need from the working DuckDB (only those columns are pulled
-into pandas). GX's SQL path on DuckDB is broken in 1.24, hence the pandas data source.
+selects the frame the expectations need from the working DuckDB (only those columns are pulled into
+pandas); ``meta.index_columns`` names the columns that identify a failing row (default ``report_id``).
+GX's SQL path on DuckDB is broken in 1.24, hence the pandas data source.
+
+``validate_all`` can also write GX's Data Docs (the suites and their validation results as static
+HTML, failing rows listed by report) into a folder: the ephemeral context keeps the results in memory
+and its site builder renders them, so no GX project folder is needed.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -15,7 +21,7 @@ from pathlib import Path
 import duckdb
 
 SUITES_DIR = Path(__file__).resolve().parents[2] / "expectations"
-MAX_LISTED = 50  # failing report ids listed per expectation
+MAX_LISTED = 50  # failing report ids listed per expectation (metadata and summaries)
 
 
 @dataclass(frozen=True)
@@ -27,6 +33,13 @@ class ExpectationOutcome:
     element_count: int
     unexpected_count: int
     failing_report_ids: list[str] = field(default_factory=list)
+    rule: str | None = None  # meta.rule, e.g. "S1"
+    missing_count: int = 0  # rows skipped because an operand is NULL (not assessable)
+    unexpected_index: list[dict] = field(default_factory=list)  # every failing row's index columns
+
+    @property
+    def assessed(self) -> int:
+        return self.element_count - self.missing_count
 
 
 @dataclass(frozen=True)
@@ -35,6 +48,7 @@ class SuiteOutcome:
     table: str
     success: bool
     expectations: list[ExpectationOutcome]
+    docs_page: str | None = None  # the validation result's page, relative to the Data Docs folder
 
     @property
     def failing_report_ids(self) -> list[str]:
@@ -56,45 +70,102 @@ def _suite(spec: dict):
     return gx.ExpectationSuite(name=spec["name"], expectations=spec["expectations"], meta=spec.get("meta"))
 
 
-def validate(con: duckdb.DuckDBPyConnection, name: str) -> SuiteOutcome:
-    """Validate suite ``name`` against the working database behind ``con``."""
+def _context(docs_dir: Path | None):
     import great_expectations as gx
-
-    spec = suite_spec(name)
-    frame = con.execute(spec["meta"]["query"]).df()
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    asset = context.data_sources.add_pandas("warehouse").add_dataframe_asset(name=name)
-    batch = asset.add_batch_definition_whole_dataframe("whole").get_batch(
-        batch_parameters={"dataframe": frame}
-    )
-    suite = context.suites.add(_suite(spec))
-    result = batch.validate(
-        suite,
-        result_format={
-            "result_format": "COMPLETE",
-            "unexpected_index_column_names": ["report_id"],
-            "partial_unexpected_count": MAX_LISTED,
-        },
-    )
-    outcomes = []
-    for r in result.results:
-        cfg = r.expectation_config
-        res = r.result or {}
-        ids = sorted(
-            {str(i.get("report_id")) for i in (res.get("unexpected_index_list") or []) if isinstance(i, dict)}
+    if docs_dir is not None:
+        context.add_data_docs_site(
+            "govreport",
+            {
+                "class_name": "SiteBuilder",
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(docs_dir),
+                },
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            },
         )
-        outcomes.append(
-            ExpectationOutcome(
-                expectation_type=cfg.type,
-                column=cfg.kwargs.get("column"),
-                description=(cfg.meta or {}).get("description"),
-                success=bool(r.success),
-                element_count=int(res.get("element_count") or 0),
-                unexpected_count=int(res.get("unexpected_count") or 0),
-                failing_report_ids=ids[:MAX_LISTED],
-            )
+    return context
+
+
+def _outcome(r, index_columns: list[str]) -> ExpectationOutcome:
+    cfg = r.expectation_config
+    res = r.result or {}
+    index = [
+        {c: str(i.get(c)) for c in index_columns}
+        for i in (res.get("unexpected_index_list") or [])
+        if isinstance(i, dict)
+    ]
+    ids = sorted({i["report_id"] for i in index if "report_id" in i})
+    meta = cfg.meta or {}
+    return ExpectationOutcome(
+        expectation_type=cfg.type,
+        column=cfg.kwargs.get("column"),
+        description=meta.get("description"),
+        success=bool(r.success),
+        element_count=int(res.get("element_count") or 0),
+        unexpected_count=int(res.get("unexpected_count") or 0),
+        failing_report_ids=ids[:MAX_LISTED],
+        rule=meta.get("rule"),
+        missing_count=int(res.get("missing_count") or 0),
+        unexpected_index=index,
+    )
+
+
+def validate_all(
+    con: duckdb.DuckDBPyConnection,
+    names: list[str] | None = None,
+    docs_dir: Path | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> dict[str, SuiteOutcome]:
+    """Validate the suites ``names`` (default: all) against the working database behind ``con``.
+
+    With ``docs_dir``, GX's Data Docs for these validations are written there (the folder is created).
+    ``progress(name, done, total)`` is called after each suite.
+    """
+    import great_expectations as gx
+
+    context = _context(docs_dir)
+    source = context.data_sources.add_pandas("warehouse")
+    outcomes: dict[str, SuiteOutcome] = {}
+    names = names if names is not None else suite_names()
+    for name in names:
+        spec = suite_spec(name)
+        index_columns = spec["meta"].get("index_columns", ["report_id"])
+        frame = con.execute(spec["meta"]["query"]).df()
+        batch = source.add_dataframe_asset(name=name).add_batch_definition_whole_dataframe("whole")
+        suite = context.suites.add(_suite(spec))
+        definition = gx.ValidationDefinition(name=name, data=batch, suite=suite)
+        definition = context.validation_definitions.add(definition)
+        result = definition.run(
+            batch_parameters={"dataframe": frame},
+            result_format={
+                "result_format": "COMPLETE",
+                "unexpected_index_column_names": index_columns,
+                "partial_unexpected_count": MAX_LISTED,
+            },
         )
-    return SuiteOutcome(name, spec["meta"]["table"], bool(result.success), outcomes)
+        outcomes[name] = SuiteOutcome(
+            name,
+            spec["meta"]["table"],
+            bool(result.success),
+            [_outcome(r, index_columns) for r in result.results],
+        )
+        if progress:
+            progress(name, len(outcomes), len(names))
+    if docs_dir is not None:
+        context.build_data_docs()
+        for name, outcome in outcomes.items():
+            pages = sorted((docs_dir / "validations" / name).rglob("*.html"))
+            if pages:
+                page = str(pages[-1].relative_to(docs_dir))
+                outcomes[name] = SuiteOutcome(**{**outcome.__dict__, "docs_page": page})
+    return outcomes
+
+
+def validate(con: duckdb.DuckDBPyConnection, name: str) -> SuiteOutcome:
+    """Validate suite ``name`` against the working database behind ``con``."""
+    return validate_all(con, [name])[name]

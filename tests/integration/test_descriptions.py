@@ -43,3 +43,48 @@ def test_comments_survive_publishing(seeds_run):
         "and table_name = 'fct_applications_by_outcome' and column_name = 'value_status'",
     )
     assert described and "blank" in described[0][0]
+
+
+def test_the_dagster_ui_shows_the_dbt_descriptions():
+    import json
+
+    import dagster as dg
+
+    from dagster_project.dbt_project import dbt_project
+    from dagster_project.definitions import defs
+
+    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    graph = defs.resolve_asset_graph()
+    models = {n["name"]: n for n in manifest["nodes"].values() if n["resource_type"] == "model"}
+    for key in graph.get_all_asset_keys():
+        spec = graph.get(key)
+        if key.path[0] == "marts":
+            node = models[key.path[-1]]
+            assert node["description"] and spec.description.startswith(node["description"])  # + its SQL
+            schema = spec.metadata["dagster/column_schema"]
+            shown = {c.name: c.description for c in schema.columns}
+            assert shown == {name: col["description"] for name, col in node["columns"].items()}
+        elif key.path[0] == "raw":
+            source = manifest["sources"][f"source.govreport.raw.{key.path[-1]}"]
+            assert spec.description == source["description"]
+    assert graph.get(dg.AssetKey("published_exports")).description
+
+
+def test_make_docs_builds_the_dbt_site(seeds_run, monkeypatch, capsys):
+    from dagster_project.cli import main
+
+    _, wh = seeds_run
+    monkeypatch.setenv("GOVREPORT_DB", str(wh / "warehouse.duckdb"))
+    assert main(["docs"]) == 0
+    index = wh / "dbt_docs" / "index.html"
+    assert str(index) in capsys.readouterr().out
+    html = index.read_text(encoding="utf-8")  # one file: manifest and catalog inlined, opens from disk
+    for expected in (
+        "Strict reporting identities",  # a model's description
+        "How the value was decided",  # a column's description
+        "unique_combination_fct_identity_checks",  # a test
+        "int_identity_operands",  # lineage: the models a mart depends on
+        "DECIMAL(20,6)",  # column types, from the catalog of the working database
+    ):
+        assert expected in html, expected
+    assert (wh / "data_docs" / "index.html").exists()  # the GX Data Docs of the same refresh

@@ -14,6 +14,8 @@ sides as (
 
     select
         report_id,
+        agency,
+        report_year,
         is_canonical,
         rule,
         column_key,
@@ -24,7 +26,7 @@ sides as (
         count(*) filter (where side = 'rhs') as rhs_cells,
         count(reported_value) filter (where side = 'rhs') as rhs_reported
     from operands
-    group by report_id, is_canonical, rule, column_key
+    group by report_id, agency, report_year, is_canonical, rule, column_key
 
 ),
 
@@ -32,6 +34,8 @@ final as (
 
     select
         report_id,
+        agency,
+        report_year,
         is_canonical,
         rule,
         column_key,

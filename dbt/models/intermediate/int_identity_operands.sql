@@ -15,6 +15,8 @@ s1 as (
     -- Balance, per applicant column: new_received + carried_over = total_processed + carried_forward.
     select
         report_id,
+        agency,
+        report_year,
         is_canonical,
         'S1' as rule,
         col_key as column_key,
@@ -36,6 +38,8 @@ s2 as (
     -- layout).
     select
         report_id,
+        agency,
+        report_year,
         is_canonical,
         'S2' as rule,
         col_key as column_key,
@@ -57,6 +61,8 @@ s3_s4 as (
     -- a shape: the parts of a row add up to its total column.
     select
         report_id,
+        agency,
+        report_year,
         is_canonical,
         case when table_name = 'table3' then 'S3' else 'S4' end as rule,
         row_key as column_key,

@@ -13,6 +13,8 @@ final as (
 
     select
         report_id,
+        agency,
+        report_year,
         rule,
         column_key,
         lhs,

@@ -1,0 +1,106 @@
+"""S1–S4 are implemented twice: in SQL by dbt (fct_identity_checks) and as Great Expectations
+expectations over the cells (expectations/fct_identity_checks.json, which reads only the cell marts).
+Over the 57 real crawled reports, and over the seeds (whose 004 reports a total over blank result rows),
+the two agree on every failing identity line and on how many lines each rule could assess."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import duckdb
+import pytest
+
+from dagster_project.quality import gx_suites
+
+from .conftest import ROOT, check_results, marts, run_refresh
+
+REAL = ROOT / "tests" / "fixtures" / "real"
+RULES = ("S1", "S2", "S3", "S4")
+
+
+@pytest.fixture(scope="module")
+def real_run(request, tmp_path_factory):
+    """A real refresh of every crawled report of tests/fixtures/real (57 files, three portals): the
+    session's ``reconciliation_run`` when a conftest provides one (the same reports, and more), else
+    one of its own."""
+    try:
+        return request.getfixturevalue("reconciliation_run")
+    except pytest.FixtureLookupError:
+        pass
+    files = {p.name: p.read_bytes() for p in sorted(REAL.glob("*/*.txt"))}
+    assert len(files) >= 57
+    result, wh = run_refresh(tmp_path_factory.mktemp("real"), files)
+    assert result.success
+    return result, wh
+
+
+def _dbt(wh) -> tuple[set, dict]:
+    rows = marts(wh, "select rule, report_id, column_key, status from main_marts.fct_identity_checks")
+    fails = {(rule, rid, key) for rule, rid, key, status in rows if status == "fail"}
+    counts = {(rule, status): 0 for rule in RULES for status in ("pass", "fail", "not_assessable")}
+    for rule, _, _, status in rows:
+        counts[(rule, status)] += 1
+    return fails, counts
+
+
+def _gx(wh) -> tuple[set, dict, dict]:
+    con = duckdb.connect(str(wh / "warehouse.duckdb"), read_only=True)
+    try:
+        outcome = gx_suites.validate(con, "fct_identity_checks")
+    finally:
+        con.close()
+    fails, assessed, lines = set(), dict.fromkeys(RULES, 0), dict.fromkeys(RULES, 0)
+    for e in outcome.expectations:
+        if e.rule not in RULES:
+            continue
+        fails |= {(e.rule, i["report_id"], i["line_key"]) for i in e.unexpected_index}
+        if e.expectation_type == "expect_multicolumn_sum_to_equal":
+            assessed[e.rule] += e.assessed
+            lines[e.rule] += e.element_count
+        else:  # S2's total over blank result rows: a failure the sum cannot assess
+            assessed[e.rule] += e.unexpected_count
+    return fails, assessed, lines
+
+
+@pytest.mark.parametrize("run", ["real_run", "seeds_run"])
+def test_gx_and_dbt_agree_on_every_identity(request, run):
+    _, wh = request.getfixturevalue(run)
+    dbt_fails, counts = _dbt(wh)
+    gx_fails, assessed, lines = _gx(wh)
+    assert gx_fails == dbt_fails
+    for rule in RULES:
+        assert lines[rule] == sum(counts[(rule, s)] for s in ("pass", "fail", "not_assessable")), rule
+        assert assessed[rule] == counts[(rule, "pass")] + counts[(rule, "fail")], rule
+
+
+def test_the_real_reports_exercise_every_rule(real_run):
+    """The agreement above means something: every rule passes, fails and cannot be assessed somewhere."""
+    _, wh = real_run
+    _, counts = _dbt(wh)
+    assert all(counts[(rule, status)] > 0 for rule in RULES for status in ("pass", "fail", "not_assessable"))
+    layouts = dict(
+        marts(
+            wh,
+            "select table3_layout, count(distinct report_id) from main_marts.fct_applications_by_outcome "
+            "group by 1",
+        )
+    )
+    assert set(layouts) == {"2019", "2021"}
+
+
+def test_the_check_reports_the_failing_reports_with_data_docs(real_run):
+    result, wh = real_run
+    passed, meta = check_results(result)["gx_fct_identity_checks"]
+    failing = marts(
+        wh,
+        "select distinct c.report_id, r.file_name from main_marts.fct_identity_checks c "
+        "join main_marts.dim_report r using (report_id) where c.status = 'fail'",
+    )
+    assert passed is False and set(meta["failing_report_ids"]) == {rid for rid, _ in failing}
+    page = Path(unquote(urlparse(meta["data_docs"]).path))
+    assert page.is_relative_to(wh / "data_docs") and (wh / "data_docs").is_symlink()
+    html = page.read_text(encoding="utf-8")
+    assert "Sum across columns" in html
+    assert all(name in html for _, name in failing)  # the failing reports are listed, by file too
+    assert (wh / "data_docs" / "index.html").exists()
