@@ -17,10 +17,12 @@ def _cell(value):
     return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
 
 
-def table_metadata(con: duckdb.DuckDBPyConnection, table: str, order_by: str = "all") -> dict:
-    """``dagster/column_schema``, ``dagster/row_count`` and a ``preview`` of ``table`` (schema.name)."""
-    head = con.sql(f"select * from {table} order by {order_by} limit {PREVIEW_ROWS}").pl()
-    count = con.execute(f"select count(*) from {table}").fetchone()[0]
+def table_metadata(con: duckdb.DuckDBPyConnection, table: str, order_by: str | None = "all") -> dict:
+    """``dagster/column_schema``, ``dagster/row_count`` and a ``preview`` of ``table`` (schema.name).
+    ``order_by=None`` previews any rows (no sort: for tables too large to sort on every refresh)."""
+    order = f" order by {order_by}" if order_by else ""
+    head = con.sql(f"select * from {table}{order} limit {PREVIEW_ROWS}").pl()
+    count = con.execute(f"select count(*) from {table}").fetchall()[0][0]
     schema = dg.TableSchema(columns=[dg.TableColumn(name, str(dtype)) for name, dtype in head.schema.items()])
     records = [dg.TableRecord({k: _cell(v) for k, v in row.items()}) for row in head.iter_rows(named=True)]
     return {

@@ -6,6 +6,7 @@ import dagster as dg
 
 from dagster_project.dbt_project import dbt_project
 from dagster_project.defs.dbt import DUCKDB_POOL
+from dagster_project.defs.frames import table_metadata
 from dagster_project.defs.resources import WarehouseResource
 from dagster_project.progress import LogEvery, report
 from dagster_project.warehouse.files import printable
@@ -50,6 +51,8 @@ def raw_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     context.log.info(f"raw load: {summary}")
     con = connect(settings)
     try:
+        # Schema and a few rows of each table, read back through Polars, for the asset's page in the UI.
+        tables = {t: table_metadata(con, f"raw.{t}", order_by=None) for t in RAW_TABLES}
         counts = {t: con.execute(f"select count(*) from raw.{t}").fetchone()[0] for t in RAW_TABLES}
         quarantined = con.execute(
             "select file_name, quarantine_reason, quarantine_message from raw.reports "
@@ -76,7 +79,7 @@ def raw_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         ),
     }
     for table in RAW_TABLES:
-        meta = {"dagster/row_count": counts[table]}
+        meta = {**tables[table], "dagster/row_count": counts[table]}
         if table == "reports":
             meta.update(report_meta)
         yield dg.MaterializeResult(asset_key=["raw", table], metadata=meta)

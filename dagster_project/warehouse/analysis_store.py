@@ -107,7 +107,7 @@ def connect(settings: Settings) -> duckdb.DuckDBPyConnection:
             "select list(column_name order by column_index) from duckdb_columns() "
             "where schema_name = ? and table_name = ?",
             [SCHEMA, table],
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         if existing and list(existing) != list(schema):
             con.execute(f"drop table {SCHEMA}.{table}")  # derived data: rebuilt by the next refresh
         con.execute(_ddl(table, schema))

@@ -266,18 +266,24 @@ def test_gx_suites_warn_on_the_planted_reports(reconciliation_run):
         )
 
 
-def test_analysis_assets_show_schema_rows_and_preview(reconciliation_run):
+def test_python_assets_show_schema_rows_and_preview(reconciliation_run):
+    """Every table a Python asset hands to DuckDB shows its schema, row count and a preview in the UI."""
     result, _ = reconciliation_run
     seen = {}
     for event in result.get_asset_materialization_events():
         mat = event.event_specific_data.materialization
-        if mat.asset_key.path[0] == "analysis":
-            seen[mat.asset_key.path[1]] = mat.metadata
-    assert set(seen) == {"report_sections", "narrative_claims", "agency_mentions", "agency_names",
-                         "section_similarity"}  # fmt: skip
+        if mat.asset_key.path[0] in ("raw", "analysis"):
+            seen[mat.asset_key.to_user_string()] = mat.metadata
+    assert set(seen) == {
+        "raw/reports", "raw/report_cells", "raw/parse_issues", "raw/template_rows",
+        "analysis/report_sections", "analysis/narrative_claims", "analysis/agency_mentions",
+        "analysis/agency_names", "analysis/section_similarity",
+    }  # fmt: skip
     for name, meta in seen.items():
         assert {"dagster/column_schema", "dagster/row_count", "preview"} <= set(meta), name
         assert meta["dagster/row_count"].value > 0, name
+        columns = [c.name for c in meta["dagster/column_schema"].schema.columns]
+        assert columns and len(meta["preview"].records) == min(5, meta["dagster/row_count"].value), name
 
 
 def _real_doc_queries() -> list[str]:
