@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 
 from dagster_project import progress
@@ -49,6 +50,26 @@ def summary_lines(settings: Settings) -> list[str]:
     return lines
 
 
+# Exit statuses of `govreport refresh` (docs/operations.md lists them).
+EXIT_OK = 0  # refreshed; quarantined files and failing quality checks do not change it
+EXIT_FAILED = 1  # a step failed: the message names it and the error
+EXIT_LOCKED = 3  # another refresh holds the lock (2 is a usage error, from argparse)
+EXIT_STORAGE = 4  # the working database or the published copy could not be written (disk full)
+
+_STORAGE_FULL = re.compile(r"No space left on device|File too large|Disk quota exceeded|disk is full", re.I)
+
+
+def _root_cause(error) -> str:
+    """The innermost message of a Dagster error chain (the DuckDB error names the file it wrote)."""
+    chain = []
+    while error is not None:
+        chain.append(error)
+        error = error.cause or error.context
+    storage = next((e for e in chain if _STORAGE_FULL.search(e.message or "")), None)
+    message = (storage or chain[-1]).message.strip() if chain else "unknown error"
+    return " ".join(message.split())
+
+
 def main(wait: float = 0.0) -> int:
     settings = Settings.from_env()
     log_path = settings.db_path.with_name("last_refresh.log")
@@ -71,12 +92,21 @@ def main(wait: float = 0.0) -> int:
                 result = job.execute_in_process(run_config=quiet, instance=_instance(), raise_on_error=False)
     except RefreshLocked as exc:
         print(f"govreport refresh: {exc}", file=sys.stderr)
-        return 3
+        return EXIT_LOCKED
     if not result.success:
-        failed = [e.step_key for e in result.all_events if e.is_step_failure]
-        where = ", ".join(failed) or "an unknown step"
-        print(f"govreport refresh: the run failed at {where}; see {log_path}", file=sys.stderr)
-        return 1
+        failures = [e for e in result.all_events if e.is_step_failure]
+        where = ", ".join(e.step_key for e in failures) or "an unknown step"
+        causes = [_root_cause(e.step_failure_data.error) for e in failures if e.step_failure_data]
+        storage = any(_STORAGE_FULL.search(c) for c in causes)
+        hint = " (the disk is full or a file-size limit was hit: free space, then run it again)"
+        print(
+            f"govreport refresh: the run failed at {where}"
+            + "".join(f": {c}" for c in causes)
+            + (hint if storage else "")
+            + f"; readers keep the last published copy; see {log_path}",
+            file=sys.stderr,
+        )
+        return EXIT_STORAGE if storage else EXIT_FAILED
     from dagster import DagsterEventType
 
     check_failures = [
@@ -92,4 +122,4 @@ def main(wait: float = 0.0) -> int:
         + (f" ({', '.join(check_failures)})" if check_failures else "")
     )
     print(f"refresh log:         {log_path}")
-    return 0
+    return EXIT_OK

@@ -300,7 +300,8 @@ def discover(raw_dir: Path, max_bytes: int) -> list[RawFile]:
             except OSError as exc:
                 out.append(RawFile(rel, 0, None, UNREADABLE, f"symlink: {_error(exc)}"))
                 continue
-            shown = printable(readable_path(resolved)[0])
+            # Inside raw/ the target is shown relative to it (messages do not depend on where raw/ is).
+            shown = printable(readable_path(resolved if target is None else b"raw/" + target)[0])
             if target is None:
                 out.append(
                     RawFile(rel, 0, None, SYMLINK_OUTSIDE, f"symlink to {shown} (outside raw/) not followed")

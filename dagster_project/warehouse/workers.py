@@ -17,6 +17,7 @@ This module imports no DuckDB: it is what the workers import.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import multiprocessing
 import os
@@ -329,7 +330,7 @@ def read_and_parse(
     except NotRegularFile as exc:
         return _quarantined(name, CHANGED, f"{where} was replaced after discovery ({exc})")
     except OSError as exc:
-        if exc.errno in (getattr(os, "ELOOP", -1), getattr(os, "EMLINK", -1)):
+        if exc.errno in (errno.ELOOP, errno.EMLINK):  # O_NOFOLLOW met a symlink
             return _quarantined(name, CHANGED, f"{where} was replaced by a symlink after discovery")
         return _quarantined(name, UNREADABLE, f"{where}: {type(exc).__name__}: {exc.strerror or exc}")
     try:
