@@ -107,8 +107,11 @@ _cap: int | None = None  # the address-space cap of the task running in this wor
 
 def _cap_memory(memory_mb: int) -> None:
     """Allow this worker ``memory_mb`` more address space than it holds now (raised per task, so
-    memory kept by earlier files does not eat into the next file's budget)."""
+    memory kept by earlier files does not eat into the next file's budget). Linux only: elsewhere
+    (no /proc) the time budget alone applies."""
     global _cap
+    if not os.path.exists("/proc/self/statm"):
+        return
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
     soft = _address_space() + memory_mb * 1024 * 1024
     if hard != resource.RLIM_INFINITY:
