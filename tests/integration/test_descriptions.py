@@ -55,7 +55,7 @@ def test_the_dagster_ui_shows_the_dbt_descriptions():
 
     manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
     graph = defs.resolve_asset_graph()
-    models = {n["name"]: n for n in manifest["nodes"].values() if n["resource_type"] == "model"}
+    models = {n["name"]: n for n in manifest["nodes"].values() if n["resource_type"] in ("model", "seed")}
     for key in graph.get_all_asset_keys():
         spec = graph.get(key)
         if key.path[0] == "marts":
