@@ -47,6 +47,11 @@ def summary_lines(settings: Settings) -> list[str]:
         "(see main_marts.fct_identity_checks)",
         f"published copy:      {settings.published_path}",
     ]
+    folder = settings.published_path.parent
+    if (folder / "exports" / "manifest.json").exists():
+        lines.append(f"exports:             {folder / 'exports'} (Parquet, CSV, Excel; docs/exports.md)")
+    if (folder / "data_docs" / "index.html").exists():
+        lines.append(f"quality report:      {folder / 'data_docs' / 'index.html'} (Great Expectations)")
     return lines
 
 
