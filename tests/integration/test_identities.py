@@ -104,3 +104,23 @@ def test_the_check_reports_the_failing_reports_with_data_docs(real_run):
     assert "Sum across columns" in html
     assert all(name in html for _, name in failing)  # the failing reports are listed, by file too
     assert (wh / "data_docs" / "index.html").exists()
+
+
+def test_one_check_runs_alone_as_from_the_ui(seeds_run, monkeypatch):
+    """The suites run in one multi-asset check, yet the UI can run any one of them (or one mart)."""
+    import dagster as dg
+
+    from dagster_project.definitions import defs
+
+    _, wh = seeds_run
+    monkeypatch.setenv("GOVREPORT_DB", str(wh / "warehouse.duckdb"))
+    key = dg.AssetCheckKey(dg.AssetKey(["marts", "fct_fees"]), "gx_fct_fees")
+    job = defs.resolve_implicit_global_asset_job_def().get_subset(
+        asset_selection=set(), asset_check_selection={key}
+    )
+    result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral())
+    assert result.success
+    assert set(check_results(result)) == {"gx_fct_fees"} and check_results(result)["gx_fct_fees"][0]
+    # a mart alone: dbt builds it, and its check comes along
+    subset = defs.resolve_implicit_global_asset_job_def().get_subset(asset_selection={key.asset_key})
+    assert {node.name for node in subset.graph.nodes} >= {"dbt_models", "gx_checks"}
