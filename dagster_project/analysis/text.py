@@ -19,11 +19,13 @@ CODE_VERSION = "1"  # bump when the analysis code's output for the same text cha
 
 @cache
 def version() -> str:
-    """The analysis version: the code version and a digest of patterns.json. Stored with every row, so a
-    change re-reads every report."""
+    """The analysis version: the code version, a digest of patterns.json and the parser version (its
+    reader and normalizer give the offsets). Stored with every row, so a change re-reads every report."""
     import hashlib
 
-    data = resources.files(__package__).joinpath("data/patterns.json").read_bytes()
+    from dagster_project.govreport.parse import PARSER_VERSION
+
+    data = resources.files(__package__).joinpath("data/patterns.json").read_bytes() + PARSER_VERSION.encode()
     return f"{CODE_VERSION}+{hashlib.sha256(data).hexdigest()[:12]}"
 
 
