@@ -106,26 +106,28 @@ def _parse_cells(
     signed=frozenset(),
     amount=frozenset(),
 ) -> None:
+    values, sources, issues = result.values, result.sources, result.issues
+    n_tokens = len(tokens)
     for i, key in enumerate(keys):
         cid = cell_id(i)
-        tok = tokens[i] if i < len(tokens) else None
-        if tok is None:
+        if i >= n_tokens:
             # The row is there but stops short: the report left the rest of it empty.
-            result.values[key] = None
-            result.sources[cid] = CellSource(raw=None, status=BLANK_CELL)
+            values[key] = None
+            sources[cid] = CellSource(None, None, None, None, BLANK_CELL)
             continue
+        tok = tokens[i]
         cv = parse_value(tok.text if tok.kind == VALUE else "", signed=key in signed, amount=key in amount)
-        result.values[key] = cv.value
+        values[key] = cv.value
         if cv.value is not None:
             status = READ
         elif cv.problem == "unparsable_cell":
             status = UNDETERMINED
         else:
             status = BLANK_CELL
-        result.sources[cid] = _source(tok, status=status)
+        sources[cid] = CellSource(tok.text, tok.line, tok.offset, None, status)
         if cv.problem:
             sev = ERROR if cv.problem == "unparsable_cell" else WARNING
-            result.issues.append(Issue(cv.problem, sev, cv.note or cv.problem, _loc(tok), cid))
+            issues.append(Issue(cv.problem, sev, cv.note or cv.problem, _loc(tok), cid))
 
 
 # ---------------------------------------------------------------- table 三
@@ -370,12 +372,7 @@ def _emit_row(
     n = len(cell_ids)
     names = keys if keys is not None else cell_ids
     if rr.forced and len(rr.candidates) == 1 and rr.kind in ("delimited", "spaced"):
-        sub = TableResult()
-        _parse_cells(cells, names, lambda i: cell_ids[i], sub, signed=signed, amount=amount)
-        for name in names:
-            result.values[name] = sub.values[name]
-        result.sources.update(sub.sources)
-        result.issues.extend(sub.issues)
+        _parse_cells(cells, names, cell_ids.__getitem__, result, signed=signed, amount=amount)
         return
     first = cells[0] if cells else None
     raw = " ".join(t.text for t in cells) if cells else None

@@ -115,6 +115,7 @@ def catalog(table: str) -> Catalog:
     return Catalog(entries)
 
 
+@cache
 def table2_row_label(fmt: str, label_key: str) -> template.Table2Row | None:
     """The table 二 row of ``fmt`` whose label (or alias) has match form ``label_key``."""
     for row in template.table2_rows(fmt):

@@ -49,13 +49,38 @@ def normalize_text(text: str) -> list[str]:
 def normalize_text_with_stats(text: str) -> tuple[list[str], int]:
     """Normalized lines and how many characters the Traditional-to-Simplified step changed.
 
-    NFKC first (full-width parentheses become ASCII, which the pinyin pattern needs), then pinyin
-    removal, then script conversion. Every step works on the whole text at once and none of them
-    creates or removes a newline.
+    Per line: NFKC first (full-width parentheses become ASCII, which the pinyin pattern needs), then
+    pinyin removal, then script conversion. No step creates or removes a newline, and conversion
+    phrases never span one, so lines are normalized one at a time. Reports repeat most of their lines
+    (labels, headers, small cells), so each distinct line is normalized once (``_normalize_one``).
     """
-    text = _NEWLINES.sub("\n", text)
-    n_lines = text.count("\n")
-    folded = normalize_line(text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if any(c in text for c in _OTHER_NEWLINES):
+        text = _NEWLINES.sub("\n", text)
+    lines = []
+    changed = 0
+    for line in text.split("\n"):
+        converted, n = _normalize_one(line) if len(line) <= _CACHED_LINE else _normalize_uncached(line)
+        lines.append(converted)
+        changed = -1 if n < 0 or changed < 0 else changed + n
+    return lines, changed
+
+
+_OTHER_NEWLINES = "\u2028\u2029\x0b\x0c\x85"
+_CACHED_LINE = 400  # longer lines (flattened pages) rarely repeat
+
+
+@lru_cache(maxsize=65536)
+def _normalize_one(line: str) -> tuple[str, int]:
+    return _normalize_uncached(line)
+
+
+def _normalize_uncached(line: str) -> tuple[str, int]:
+    """One normalized line and how many characters script conversion changed (-1: the length changed)."""
+    folded = normalize_line(line)
+    if folded.isascii():
+        return folded, 0
     simplified = to_simplified(folded)
     if folded == simplified:
         changed = 0
@@ -63,7 +88,4 @@ def normalize_text_with_stats(text: str) -> tuple[list[str], int]:
         changed = sum(map(str.__ne__, folded, simplified))
     else:
         changed = -1
-    converted = _CJK_SPACE.sub("", simplified)
-    if converted.count("\n") != n_lines:  # defensive: never let conversion shift line numbers
-        converted = "\n".join(_CJK_SPACE.sub("", to_simplified(line)) for line in folded.split("\n"))
-    return converted.split("\n"), changed
+    return _CJK_SPACE.sub("", simplified), changed

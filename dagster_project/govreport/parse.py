@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import lru_cache
 
 from . import align, fees, identities, metadata, sections, template
 from . import labels as lab
@@ -39,7 +40,7 @@ from .values import parse_value
 
 # Bump when the parser's output for the same bytes can change: the warehouse re-parses on change.
 # The template data is part of the parser, so its digest is part of the version.
-PARSER_VERSION = "2.0.1+" + template.digest()
+PARSER_VERSION = "2.1.0+" + template.digest()
 
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 _REPORT_TITLE = re.compile(r"(?:信息公开|政务公开).{0,6}(?:年度报告|年报)")
@@ -284,14 +285,22 @@ def _with_page(src: CellSource, pages: list) -> CellSource:
 
 def _cell_values(record: dict) -> dict[str, object]:
     out: dict[str, object] = {}
-    for key, value in record["table2"].items():
-        out[f"t2.{key}"] = value
-    for key, values in record["table3"].items():
-        for i, value in enumerate(values):
-            out[f"t3.{key}[{i}]"] = value
-    for key, value in record["table4"].items():
-        out[f"t4.{key}"] = value
+    t2, t3, t4 = record["table2"], record["table3"], record["table4"]
+    out.update(zip(_cell_ids("t2", tuple(t2)), t2.values(), strict=True))
+    for key, values in t3.items():
+        out.update(zip(_t3_cell_ids(key, len(values)), values, strict=True))
+    out.update(zip(_cell_ids("t4", tuple(t4)), t4.values(), strict=True))
     return out
+
+
+@lru_cache(maxsize=64)
+def _cell_ids(table: str, keys: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(f"{table}.{key}" for key in keys)
+
+
+@lru_cache(maxsize=256)
+def _t3_cell_ids(key: str, n: int) -> tuple[str, ...]:
+    return tuple(f"t3.{key}[{i}]" for i in range(n))
 
 
 def _with_status(record: dict, provenance: dict[str, CellSource]) -> dict[str, CellSource]:
@@ -312,7 +321,7 @@ def _with_status(record: dict, provenance: dict[str, CellSource]) -> dict[str, C
                 status = UNDETERMINED
             if value is None and src.raw is not None and not src.raw.strip():
                 status = BLANK
-            src = replace(src, status=status)
+            src = CellSource(src.raw, src.line, src.offset, src.page, status, src.rule)
         out[cid] = src
     return out
 

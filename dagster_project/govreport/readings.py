@@ -19,6 +19,7 @@ The result is a set of candidate readings. A single reading that needs no identi
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -231,11 +232,12 @@ def _with_stray_spaces(primary: RowReadings, pieces, runs, n, check, signed, dec
 
 
 def _split_run(run: str, n: int, check, signed, decimals) -> RowReadings:
-    unchecked = segment.candidates(run, n, None, signed=signed, decimals=decimals)
     if len(run.replace("-", "").replace("+", "")) == n:
         # One character per cell: the layout alone decides (a broken identity is the report's).
+        unchecked = segment.candidates(run, n, None, signed=signed, decimals=decimals)
         return RowReadings(unchecked.splits, True, "fused")
     if check is None:
+        unchecked = segment.candidates(run, n, None, signed=signed, decimals=decimals)
         return RowReadings(unchecked.splits, False, "fused", unchecked.complete)
     checked = segment.candidates(run, n, check, signed=signed, decimals=decimals)
     note = None if checked.splits else "no split of the run satisfies the row identity"
@@ -300,20 +302,42 @@ def _expand_collapsed(pieces, n, check, signed, decimals) -> RowReadings:
     """Each piece stands for one or more equal consecutive cells."""
     values = [None if t.kind == BLANK else _value(t.text, False, any(decimals)) for t in pieces]
     k = len(values)
-    out: list[Reading] = []
-    for cuts in itertools.combinations(range(1, n), k - 1):
-        bounds = (0, *cuts, n)
-        reading: list = []
-        for j in range(k):
-            reading.extend([values[j]] * (bounds[j + 1] - bounds[j]))
-        out.append(tuple(reading))
-        if len(out) > MAX_EXPANSIONS:
-            return RowReadings((), False, "collapsed", False, "too many readings")
-    if len(out) == 1:
-        return RowReadings(tuple(out), True, "collapsed")
-    kept = tuple(r for r in out if check is None or _check(check, r))
+    total = math.comb(n - 1, k - 1) if 0 < k <= n else 0
+    if total > MAX_EXPANSIONS:
+        return RowReadings((), False, "collapsed", False, "too many readings")
+    if total == 1:
+        return RowReadings(tuple(_expansions(values, n, None)), True, "collapsed")
+    if check is not None and None in values:
+        kept: tuple = ()  # a blank cell in every reading: its identity is never assessable
+    else:
+        kept = tuple(r for r in _expansions(values, n, check) if check is None or _check(check, r))
     note = None if kept else "no expansion of the collapsed row satisfies its identity"
     return RowReadings(kept, False, "collapsed", True, note)
+
+
+def _expansions(values: list, n: int, check) -> list[Reading]:
+    """Every way to give each value one or more consecutive cells of ``n``, in the order of their
+    cut positions. Under table 四's identity a block of five that is already complete and breaks S4
+    ends the branch early (the final ``_check`` decides the rest)."""
+    blocks = (5, 10, 15) if check is segment.table4_ok and n == 15 else ()
+    out: list[Reading] = []
+    k = len(values)
+    reading: list = []
+
+    def rec(j: int) -> None:
+        pos = len(reading)
+        if j == k:
+            if pos == n:
+                out.append(tuple(reading))
+            return
+        for m in range(1, n - pos - (k - j - 1) + 1):
+            reading.extend([values[j]] * m)
+            if all(sum(reading[e - 5 : e - 1]) == reading[e - 1] for e in blocks if pos < e <= pos + m):
+                rec(j + 1)
+            del reading[pos:]
+
+    rec(0)
+    return out
 
 
 def agreed(candidates: Sequence[Reading], n: int) -> list:

@@ -25,7 +25,7 @@ WARNING = "warning"
 INFO = "info"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Issue:
     """One anomaly found while parsing; never silently dropped."""
 
@@ -48,7 +48,7 @@ ABSENT = "absent"  # NULL: the report does not have the cell at all (missing row
 CELL_STATUSES = (READ, INFERRED, BLANK, UNDETERMINED, ABSENT)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CellSource:
     """Where a cell's value came from in the input, and how it was decided."""
 

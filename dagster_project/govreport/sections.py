@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -59,16 +60,14 @@ def find_sections(doc: str) -> dict[str, Region]:
 
 def region_lines(doc: str, line_starts: list[int], region: Region) -> list[tuple[int, int, str]]:
     """``(line_number, offset, text)`` for the part of each line inside ``region``."""
-    import bisect
-
     first = bisect.bisect_right(line_starts, region.start) - 1
+    last = bisect.bisect_left(line_starts, region.end)  # lines first .. last-1 start before the end
     out = []
-    for i in range(first, len(line_starts)):
+    for i in range(first, last):
         lo = line_starts[i]
-        if lo >= region.end:
-            break
         hi = line_starts[i + 1] - 1 if i + 1 < len(line_starts) else len(doc)
-        a, b = max(lo, region.start), min(hi, region.end)
+        a = lo if lo > region.start else region.start
+        b = hi if hi < region.end else region.end
         if a < b:
             out.append((i + 1, a, doc[a:b]))
     return out

@@ -75,6 +75,15 @@ def _fmt(value: int | float) -> str:
 def _search(
     run: str, n: int, check: Check | None, signed: tuple[bool, ...], decimals: tuple[bool, ...]
 ) -> Readings:
+    if check is row_sum_ok and n == 7 and run.isdigit() and not any(signed) and not any(decimals):
+        return _search_row_sum(run)
+    return _search_any(run, n, check, signed, decimals)
+
+
+def _search_any(
+    run: str, n: int, check: Check | None, signed: tuple[bool, ...], decimals: tuple[bool, ...]
+) -> Readings:
+    """Depth-first over the cut positions; cells the identity derives are written, not guessed."""
     out: list[Split] = []
     derived = _DERIVED.get(check, {}) if check is not None else {}
     steps = 0
@@ -118,3 +127,57 @@ def _search(
 
     rec(0, 0, [])
     return Readings(tuple(out), complete)
+
+
+def _search_row_sum(run: str) -> Readings:
+    """``_search`` for a table 三 row of unsigned whole numbers under S3 (six cells, then their sum).
+
+    The same readings in the same order (by cut positions), found by choosing the total first: it is
+    a suffix of the run, and the six cells before it must add up to it, so a partial sum past the
+    total ends the branch (cells are non-negative and a longer piece is a larger number)."""
+    size = len(run)
+    found: list[tuple[tuple[int, ...], Split]] = []
+    cuts: list[int] = []
+    acc: list[int] = []
+    steps = 0
+    complete = True
+
+    def rec(pos: int, idx: int, partial: int, stop: int, total: int) -> None:
+        nonlocal steps, complete
+        steps += 1
+        if steps > MAX_STEPS:
+            complete = False
+            return
+        if idx == 6:
+            if pos == stop and partial == total:
+                found.append(((*cuts,), (*acc, total)))
+            return
+        left = 5 - idx  # cells still to place after this one, before the total
+        if stop - pos - left > left * (MAX_DIGITS + 1) + MAX_DIGITS + 1:
+            return  # too many digits left for the cells left
+        for end in range(pos + 1, min(stop - left, pos + MAX_DIGITS + 1) + 1):
+            value = int(run[pos:end])
+            if partial + value > total:
+                break
+            cuts.append(end)
+            acc.append(value)
+            rec(end, idx + 1, partial + value, stop, total)
+            acc.pop()
+            cuts.pop()
+            if run[pos] == "0":
+                break  # "0" is a cell; "01" and longer never are
+            if not complete:
+                return
+
+    for start in range(6, size):
+        if run[start] == "0" and start < size - 1:
+            continue  # the total would have a leading zero
+        total = int(run[start:])
+        cuts.clear()
+        rec(0, 0, 0, start, total)
+        if not complete:
+            break
+    found.sort(key=lambda f: f[0])
+    if len(found) > MAX_READINGS:
+        return Readings(tuple(split for _, split in found[: MAX_READINGS + 1]), False)
+    return Readings(tuple(split for _, split in found), complete)

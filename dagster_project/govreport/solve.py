@@ -26,6 +26,7 @@ from dataclasses import dataclass
 N = 7
 MAX_STATES = 200_000
 MAX_OUTER = 20_000
+MAX_SUFFIX = 50_000
 
 Reading = tuple
 
@@ -77,7 +78,8 @@ def solve(
             out[key] = tuple(c for i, c in enumerate(cands) if i in keep)
         return out
 
-    first = _attempt(rows, results_rows, all_cols, all_cols)
+    cache: dict = {}  # forward passes by S2 columns: the relaxations share them
+    first = _attempt(rows, results_rows, all_cols, all_cols, cache)
     if first is None:
         return Solution({k: tuple(v) for k, v in rows.items()}, "none (too many readings)", False, False)
     if _any(first):
@@ -85,7 +87,7 @@ def solve(
     for level in (attempts[1:15], attempts[15:]):
         found = []
         for name, s1_cols, s2_cols in level:
-            kept = _attempt(rows, results_rows, s1_cols, s2_cols)
+            kept = _attempt(rows, results_rows, s1_cols, s2_cols, cache)
             if kept is None:
                 return Solution(
                     {k: tuple(v) for k, v in rows.items()}, "none (too many readings)", True, False
@@ -101,27 +103,99 @@ def _any(kept: dict[str, set[int]]) -> bool:
     return any(kept.values())
 
 
-def _attempt(rows, results_rows, s1_cols, s2_cols) -> dict[str, set[int]] | None:
-    """Indexes of the readings of each row that take part in a consistent combination
-    (empty sets when there is none); None when the search is too large."""
-    present = [k for k in results_rows if k in rows]
-    missing_result = len(present) < len(results_rows)
-    # Forward: reachable column sums of the result rows, with back-pointers.
+def _column_suffix_sums(
+    rows: dict[str, Sequence[Reading]], present: list[str], col: int
+) -> list[set | None] | None:
+    """For every position k of ``present``, the sums column ``col`` can take over rows k.. (None is
+    absorbing: a blank operand makes the sum blank). None when a set grows past ``MAX_SUFFIX``."""
+    out: list[set | None] = [None] * (len(present) + 1)
+    acc: set = {0}
+    out[len(present)] = acc
+    for k in range(len(present) - 1, -1, -1):
+        values = {cand[col] for cand in rows[present[k]]}
+        nxt: set = set()
+        for v in values:
+            if v is None:
+                nxt.add(None)
+                continue
+            for b in acc:
+                nxt.add(None if b is None else v + b)
+        if len(nxt) > MAX_SUFFIX:
+            return None
+        out[k] = acc = nxt
+    return out
+
+
+def _viability(rows, present, s2_cols) -> list[tuple[int, set, list]]:
+    """Per S2 column: (column, the total_processed values to reach, suffix sums). A partial sum of
+    the result rows that cannot reach one of those values in some column is on no consistent path."""
+    totals = rows.get("total_processed")
+    if not totals:
+        return []
+    out = []
+    for c in s2_cols:
+        targets = {tp[c] for tp in totals}
+        if None in targets:
+            continue
+        suffix = _column_suffix_sums(rows, present, c)
+        if suffix is not None:
+            out.append((c, targets, suffix))
+    return out
+
+
+def _viable(state: Reading, k: int, checks) -> bool:
+    for c, targets, suffix in checks:
+        x = state[c]
+        if x is None:
+            continue
+        rest = suffix[k]
+        if None in rest:
+            continue
+        if not any(t - x in rest for t in targets):
+            return False
+    return True
+
+
+def _forward(rows, present, s2_cols):
+    """Reachable column sums of the result rows, layer by layer, with back-pointers; partial sums
+    that cannot complete to a total in an S2 column are pruned (they lie on no consistent path).
+    None when the search is too large."""
+    checks = _viability(rows, present, s2_cols)
     layers: list[dict[Reading, list[tuple[Reading, int]]]] = []
     frontier: dict[Reading, list] = {(0,) * N: []}
-    for key in present:
+    for k, key in enumerate(present, start=1):
         nxt: dict[Reading, list] = {}
         for s in frontier:
             for ci, cand in enumerate(rows[key]):
-                nxt.setdefault(_add(s, cand), []).append((s, ci))
+                total = _add(s, cand)
+                back = nxt.get(total)
+                if back is None:
+                    if checks and not _viable(total, k, checks):
+                        continue
+                    nxt[total] = back = []
+                back.append((s, ci))
         if len(nxt) > MAX_STATES:
             return None
         layers.append(nxt)
         frontier = nxt
-    finals = list(frontier)
+    return layers, list(frontier)
+
+
+def _attempt(rows, results_rows, s1_cols, s2_cols, cache=None) -> dict[str, set[int]] | None:
+    """Indexes of the readings of each row that take part in a consistent combination
+    (empty sets when there is none); None when the search is too large."""
+    present = [k for k in results_rows if k in rows]
+    missing_result = len(present) < len(results_rows)
     if missing_result:
         # A missing result row makes S2 not assessable in every column.
         s2_cols = ()
+    cache = {} if cache is None else cache
+    if s2_cols not in cache:
+        cache[s2_cols] = _forward(rows, present, s2_cols)
+    forward = cache[s2_cols]
+    if forward is None:
+        return None
+    layers, finals = forward
 
     def opts(key):
         return list(enumerate(rows[key])) if key in rows else [(None, (None,) * N)]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from . import labels as lab
 from .template import placeholders
@@ -23,7 +24,7 @@ BREAK = "break"  # row padding, end of a row line, or a Markdown separator
 TEXT = "text"  # text that is neither a label nor a value (unknown header, narrative)
 
 
-@dataclass
+@dataclass(slots=True)
 class Token:
     kind: str
     text: str
@@ -134,54 +135,69 @@ def tokenize(lines: list[tuple[int, int, str]], catalog: lab.Catalog) -> list[To
     """Tokens of a region given as ``(line_number, offset, text)`` triples."""
     out: list[Token] = []
     for number, offset, text in _join_label_fragments(lines):
-        if not text.strip() or _PAGE_NUMBER.match(text):
-            continue
-        if "|" in text:
-            if _ONLY_PIPES.match(text):
-                out.append(
-                    Token(BREAK, text, number, offset)
-                    if text.count("|") > 1
-                    else Token(BLANK, "", number, offset, explicit=True)
-                )
-                continue
-            if _MD_SEPARATOR.match(text):
-                out.append(Token(BREAK, text, number, offset))
-                continue
-            body, base = text, offset
-            lead = len(body) - len(body.lstrip())
-            if body.lstrip().startswith("|"):  # Markdown row: drop the leading pipe
-                body, base = body[lead + 1 :], base + lead + 1
-            parts = body.split("|")
-            if not parts[-1].strip():
-                parts = parts[:-1]
-            pos = base
-            cells: list[Token] = []
-            for part in parts:
-                cells.extend(_cell_tokens(part, number, pos, catalog))
-                pos += len(part) + 1
-            out.extend(cells)
-            if len(parts) > 1:
-                out.append(Token(BREAK, "", number, pos))
-            continue
-        if "\t" in text.strip():
-            parts = text.split("\t")
-            pos = offset
-            for part in parts:
-                if part.strip():
-                    out.extend(_cell_tokens(part, number, pos, catalog))
-                pos += len(part) + 1
-            out.append(Token(BREAK, "", number, pos))
-            continue
-        # A flattened page can hold a whole report on one line: narrative is dropped sentence by
-        # sentence (table cells never contain "。"), so the tables on the same line survive.
-        pos = 0
-        for sentence in _SENTENCE.findall(text):
-            tokens = _scan_tokens(sentence, number, offset + pos, catalog, explicit=False)
-            if any(t.kind == TEXT and _NARRATIVE.search(t.text) for t in tokens):
-                tokens = [Token(TEXT, sentence, number, offset + pos)]
-            out.extend(tokens)
-            pos += len(sentence)
+        out.extend(
+            Token(kind, value, number, offset + rel, label, explicit)
+            for kind, value, rel, label, explicit in _line_tokens(text, catalog)
+        )
     return _drop_split_ordinals(out)
+
+
+# Reports repeat the same lines (labels, headers, small cells): a line's tokens are computed once,
+# with offsets relative to the line, and placed at each occurrence.
+@lru_cache(maxsize=32768)
+def _line_tokens(text: str, catalog: lab.Catalog) -> tuple[tuple, ...]:
+    return tuple((t.kind, t.text, t.offset, t.label, t.explicit) for t in _tokenize_line(text, catalog))
+
+
+def _tokenize_line(text: str, catalog: lab.Catalog) -> list[Token]:
+    """Tokens of one line (or of label fragments joined across lines), offsets from its start."""
+    number, offset = 0, 0
+    out: list[Token] = []
+    if not text.strip() or _PAGE_NUMBER.match(text):
+        return out
+    if "|" in text:
+        if _ONLY_PIPES.match(text):
+            out.append(
+                Token(BREAK, text, number, offset)
+                if text.count("|") > 1
+                else Token(BLANK, "", number, offset, explicit=True)
+            )
+            return out
+        if _MD_SEPARATOR.match(text):
+            out.append(Token(BREAK, text, number, offset))
+            return out
+        body, base = text, offset
+        lead = len(body) - len(body.lstrip())
+        if body.lstrip().startswith("|"):  # Markdown row: drop the leading pipe
+            body, base = body[lead + 1 :], base + lead + 1
+        parts = body.split("|")
+        if not parts[-1].strip():
+            parts = parts[:-1]
+        pos = base
+        for part in parts:
+            out.extend(_cell_tokens(part, number, pos, catalog))
+            pos += len(part) + 1
+        if len(parts) > 1:
+            out.append(Token(BREAK, "", number, pos))
+        return out
+    if "\t" in text.strip():
+        pos = offset
+        for part in text.split("\t"):
+            if part.strip():
+                out.extend(_cell_tokens(part, number, pos, catalog))
+            pos += len(part) + 1
+        out.append(Token(BREAK, "", number, pos))
+        return out
+    # A flattened page can hold a whole report on one line: narrative is dropped sentence by
+    # sentence (table cells never contain "。"), so the tables on the same line survive.
+    pos = 0
+    for sentence in _SENTENCE.findall(text):
+        tokens = _scan_tokens(sentence, number, offset + pos, catalog, explicit=False)
+        if any(t.kind == TEXT and _NARRATIVE.search(t.text) for t in tokens):
+            tokens = [Token(TEXT, sentence, number, offset + pos)]
+        out.extend(tokens)
+        pos += len(sentence)
+    return out
 
 
 _SENTENCE = re.compile(r"[^。]*(?:。|$)")
@@ -192,6 +208,7 @@ _PAGE_NUMBER = re.compile(
 MAX_FRAGMENT = 30
 
 
+@lru_cache(maxsize=32768)
 def _is_fragment(text: str) -> bool:
     t = text.strip()
     return bool(t) and len(t) <= MAX_FRAGMENT and "|" not in t and "\t" not in t and not _is_value_text(t)
@@ -220,8 +237,11 @@ def _drop_split_ordinals(tokens: list[Token]) -> list[Token]:
     the label that follows it, never to the row before: drop it unless that label has another number."""
     out = []
     for i, tok in enumerate(tokens):
+        if tok.kind != VALUE or tok.explicit or tok.text[-1:] not in (".", "、"):
+            out.append(tok)
+            continue
         nxt = tokens[i + 1] if i + 1 < len(tokens) else None
-        m = _LONE_ORDINAL.match(tok.text) if tok.kind == VALUE and not tok.explicit else None
+        m = _LONE_ORDINAL.match(tok.text)
         if (
             m
             and nxt is not None
