@@ -29,6 +29,7 @@ EXPECTED_ASSETS = {
     "intermediate/int_identity_checks",
     "intermediate/int_cell_trust",
     "intermediate/int_report_agency",
+    "intermediate/int_report_versions",
     "marts/fct_applications_by_outcome",
     "marts/fct_reviews_litigation",
     "marts/fct_fees",

@@ -1,22 +1,35 @@
 -- Every labelled cell with what the identities say about it, and is_safe: the one filter for numbers
 -- safe to publish (docs/querying.md, "Cell status and trust").
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='sync_all_columns',
+        pre_hook="{{ report_delete_changed(ref('int_report_versions')) }}",
+        post_hook="{{ report_record_state(ref('int_report_versions')) }}",
+    )
+}}
+
 with
 
 cells as (
 
     select * from {{ ref('int_labelled_cells') }}
+    where {{ report_changed_filter(ref('int_report_versions')) }}
 
 ),
 
 operands as (
 
     select * from {{ ref('int_identity_operands') }}
+    where {{ report_changed_filter(ref('int_report_versions')) }}
 
 ),
 
 checks as (
 
     select * from {{ ref('int_identity_checks') }}
+    where {{ report_changed_filter(ref('int_report_versions')) }}
 
 ),
 

@@ -14,7 +14,7 @@ issues as (
 
 cells as (
 
-    select * from {{ ref('int_labelled_cells') }}
+    select * from {{ ref('int_cell_trust') }}
 
 ),
 

@@ -1,9 +1,22 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='sync_all_columns',
+        pre_hook="{{ report_delete_changed(ref('int_report_versions')) }}",
+        post_hook="{{ report_record_state(ref('int_report_versions')) }}",
+    )
+}}
+
 with
 
 cells as (
 
     select * from {{ ref('int_cell_trust') }}
-    where is_canonical and table_name = 'table3'
+    where
+        is_canonical
+        and table_name = 'table3'
+        and {{ report_changed_filter(ref('int_report_versions')) }}
 
 ),
 

@@ -1,0 +1,157 @@
+{#-
+Incremental models keyed on report_id (docs/operations.md, "Incremental builds").
+
+A model whose rows for a report depend only on that report (its cells, its attributes, whether it is
+the canonical one of its agency-year) is materialized as `incremental` with these hooks. Each build
+deletes the rows of reports that changed or left since the last build and inserts the rows of reports
+that are new or changed; the rest stay as they are. What the last build saw is kept beside the model,
+in `<schema>_state.<model>`: one row per report with its version (`int_report_versions`) and a checksum
+of the code of the model and of every node upstream of it, so a changed model, macro-free SQL or seed
+rebuilds every report. A missing state, a `--full-refresh` or a changed checksum rebuilds the model
+from scratch; the result is the same table a full rebuild gives, row for row.
+-#}
+
+{% macro report_state_relation() %}
+    {{ return(api.Relation.create(
+        database=this.database,
+        schema=this.schema ~ '_state',
+        identifier=this.identifier,
+        type='table'
+    )) }}
+{% endmacro %}
+
+
+{% macro report_build_checksum() %}
+    {#- md5 over the checksums of this model and of every node it depends on, directly or not. -#}
+    {% if not execute %}
+        {{ return('') }}
+    {% endif %}
+    {% set todo = [model.unique_id] %}
+    {% set seen = [] %}
+    {% for _ in range(10000) %}
+        {% if todo %}
+            {% set uid = todo.pop() %}
+            {% if uid not in seen %}
+                {% do seen.append(uid) %}
+                {% set node = graph.nodes.get(uid) %}
+                {% if node %}
+                    {% for dep in node.depends_on.nodes %}
+                        {% do todo.append(dep) %}
+                    {% endfor %}
+                {% endif %}
+            {% endif %}
+        {% endif %}
+    {% endfor %}
+    {% set parts = ['state-format=2'] %}
+    {% for uid in seen | sort %}
+        {% set node = graph.nodes.get(uid) %}
+        {% do parts.append(uid ~ '=' ~ (node.checksum.checksum if node else 'source')) %}
+    {% endfor %}
+    {{ return(local_md5(parts | join(';'))) }}
+{% endmacro %}
+
+
+{% macro report_rebuild_all() %}
+    {#- True when this build must rebuild every report: first build, --full-refresh, no state, new code. -#}
+    {% if not execute or not is_incremental() %}
+        {{ return(true) }}
+    {% endif %}
+    {% set state = adapter.get_relation(
+        database=this.database, schema=this.schema ~ '_state', identifier=this.identifier
+    ) %}
+    {% if state is none %}
+        {{ return(true) }}
+    {% endif %}
+    {% set stale = run_query(
+        "select count(*) from " ~ state ~ " where build_checksum <> '" ~ report_build_checksum() ~ "'"
+    ).columns[0].values()[0] %}
+    {{ return(stale > 0) }}
+{% endmacro %}
+
+
+{% macro report_changed_filter(versions) %}
+    {#- The predicate on report_id that selects the reports to (re)build: every report when rebuilding
+    all, else those whose (report_id, version) the state does not hold. A short list is inlined as
+    literals, so DuckDB filters the table scans before any join. -#}
+    {% if report_rebuild_all() %}
+        {{ return('true') }}
+    {% endif %}
+    {% set changed_sql %}
+        select report_id from {{ versions }} as current_version
+        where not exists (
+            select 1 from {{ report_state_relation() }} as built
+            where built.report_id = current_version.report_id
+                and built.report_version = current_version.report_version
+        )
+    {% endset %}
+    {% set ids = run_query(changed_sql ~ ' order by report_id limit 5001').columns[0].values() %}
+    {% if ids | length == 0 %}
+        {{ return('false') }}
+    {% elif ids | length <= 5000 %}
+        {% set quoted = [] %}
+        {% for id in ids %}
+            {% do quoted.append("'" ~ (id | replace("'", "''")) ~ "'") %}
+        {% endfor %}
+        {{ return('report_id in (' ~ quoted | join(', ') ~ ')') }}
+    {% endif %}
+    {{ return('report_id in (' ~ changed_sql ~ ')') }}
+{% endmacro %}
+
+
+{% macro report_delete_changed(versions) %}
+    {#- pre_hook: drop the rows of reports that changed or left (all rows when rebuilding all). -#}
+    {% if not is_incremental() %}
+        select 1
+    {% elif report_rebuild_all() %}
+        delete from {{ this }}
+    {% else %}
+        delete from {{ this }}
+        where report_id in (
+            select built.report_id from {{ report_state_relation() }} as built
+            where not exists (
+                select 1 from {{ versions }} as current_version
+                where current_version.report_id = built.report_id
+                    and current_version.report_version = built.report_version
+            )
+        )
+    {% endif %}
+{% endmacro %}
+
+
+{% macro report_record_state(versions) %}
+    {#- post_hook: remember which report versions this build holds, the code it was built with, and when
+    each report was built (tests of a large model check the reports of its latest build: see
+    report_built_last). -#}
+    {% set state = report_state_relation() %}
+    {% set next_state = state.incorporate(path={'identifier': this.identifier ~ '__next'}) %}
+    {% set rebuild_all = report_rebuild_all() %}
+    create schema if not exists {{ this.schema }}_state;
+    create or replace table {{ next_state }} as
+    select
+        current_version.report_id,
+        current_version.report_version,
+        '{{ report_build_checksum() }}' as build_checksum,
+        {% if rebuild_all %}
+            now() as built_at,
+        {% else %}
+            coalesce(built.built_at, now()) as built_at,
+        {% endif %}
+        now() as state_built_at
+    from {{ versions }} as current_version
+    {% if not rebuild_all %}
+        left join {{ state }} as built
+            on
+                current_version.report_id = built.report_id
+                and current_version.report_version = built.report_version
+    {% endif %};
+    drop table if exists {{ state }};
+    alter table {{ next_state }} rename to {{ adapter.quote(this.identifier) }}
+{% endmacro %}
+
+
+{% macro report_built_last(state) %}
+    {#- The reports the latest build recorded in ``state`` wrote: every report after a full build, the
+    new and changed ones after an incremental build, none after a build that found nothing to do. -#}
+    select report_id from {{ state }}
+    where built_at = state_built_at
+{% endmacro %}

@@ -1,0 +1,32 @@
+-- One row per parsed report with its version: everything a per-report model's rows for that report
+-- depend on besides the report's own cells (which change only with a re-parse, hence loaded_at). The
+-- incremental models (macros/report_incremental.sql) rebuild a report when its version changes.
+with
+
+reports as (
+
+    select * from {{ ref('stg_reports__reports') }}
+    where status = 'parsed'
+
+),
+
+final as (
+
+    select
+        report_id,
+        md5(
+            to_json({
+                'parser_version': parser_version,
+                'loaded_at': loaded_at,
+                'is_canonical': is_canonical,
+                'agency': agency,
+                'report_year': report_year,
+                'format': format,
+                'table3_layout': table3_layout
+            })::varchar
+        ) as report_version
+    from reports
+
+)
+
+select * from final
