@@ -379,19 +379,24 @@ def _emit_row(
     src = _source(first, raw=raw)
     values = agreed(kept, n) if kept else [DISAGREE] * n
     undetermined = 0
+    read = rr.forced and len(rr.candidates) == 1
+    raw_text, line, offset = src.raw, src.line, src.offset
+    out_values, out_sources = result.values, result.sources
     for i, name in enumerate(names):
         v = values[i]
         if v is DISAGREE:
-            result.values[name] = None
-            result.sources[cell_ids[i]] = _with(src, UNDETERMINED, rule)
+            out_values[name] = None
+            out_sources[cell_ids[i]] = CellSource(raw_text, line, offset, None, UNDETERMINED, rule)
             undetermined += 1
-        elif rr.forced and len(rr.candidates) == 1:
-            result.values[name] = v
-            result.sources[cell_ids[i]] = _with(src, READ if v is not None else BLANK_CELL, None)
+        elif read:
+            out_values[name] = v
+            status = READ if v is not None else BLANK_CELL
+            out_sources[cell_ids[i]] = CellSource(raw_text, line, offset, None, status, None)
         else:
-            result.values[name] = v
-            result.sources[cell_ids[i]] = _with(
-                src, INFERRED if v is not None else BLANK_CELL, rule or "every reading agrees"
+            out_values[name] = v
+            status = INFERRED if v is not None else BLANK_CELL
+            out_sources[cell_ids[i]] = CellSource(
+                raw_text, line, offset, None, status, rule or "every reading agrees"
             )
     if undetermined:
         if not rr.candidates or not kept:

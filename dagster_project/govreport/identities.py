@@ -16,14 +16,11 @@ def check(record: dict) -> list[Issue]:
     issues: list[Issue] = []
     t3 = record.get("table3") or {}
     columns = template.table3_columns()
-    results = [k for k in t3 if k not in _FLOW]
+    results = [t3[k] for k in t3 if k not in _FLOW]
+    absent = (None,) * len(columns)
+    flow = [t3.get(k) or absent for k in _FLOW]
     for c, col in enumerate(columns):
-
-        def v(key: str, c=c):
-            row = t3.get(key)
-            return None if row is None else row[c]
-
-        ops = [v(k) for k in _FLOW]
+        ops = [row[c] for row in flow]
         if None not in ops and ops[0] + ops[1] != ops[2] + ops[3]:
             issues.append(
                 Issue(
@@ -34,8 +31,8 @@ def check(record: dict) -> list[Issue]:
                     f"t3.*[{c}]",
                 )
             )
-        parts = [v(k) for k in results]
-        total = v("total_processed")
+        parts = [row[c] for row in results]
+        total = ops[2]
         if total is not None and None not in parts and sum(parts) != total:
             issues.append(
                 Issue(

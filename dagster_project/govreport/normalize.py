@@ -14,9 +14,17 @@ from opencc import OpenCC
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # Pinyin that mirror sites inject right after a character: 發(fā)布 -> 發布.
-_PINYIN = re.compile(rf"(?<=[{_CJK}])\((?:[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{{1,7}}\d?)\)")
+# (The "(" comes first so the scan jumps from one parenthesis to the next; the character before it
+# is then checked by a lookbehind of two.)
+_PINYIN = re.compile(rf"\((?<=[{_CJK}]\()(?:[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{{1,7}}\d?)\)")
 # Spaces between two CJK characters (or CJK and CJK punctuation) are layout noise: 商业 企业.
 _CJK_SPACE = re.compile(rf"(?<=[{_CJK}“”、])[ \t]+(?=[{_CJK}“”(])|(?<=[{_CJK}])[ \t]+(?=[“”、])")
+# Full-width ASCII variants and the ideographic space: what NFKC does to most of a Chinese page.
+_FULL_WIDTH = re.compile(r"[\uff01-\uff5e]")
+_COMMON_WIDE = "，（）：；！？％．／－"
+# A space run can only be dropped before a CJK character, a CJK quote or mark, or "(": the scan
+# skips the runs between digits of a flattened table without calling back.
+_SPACE_RUN = re.compile(r"[ \t]+(?=[^\x00-\x27\x29-\x7f])")
 _SPACES = re.compile(r"[\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]")
 _NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x0b\x0c\x85]")
 # Characters dropped outright: zero-width and control characters other than tab/newline.
@@ -35,10 +43,53 @@ def to_simplified(text: str) -> str:
 def normalize_line(line: str) -> str:
     line = _SPACES.sub(" ", line)
     if not unicodedata.is_normalized("NFKC", line):
-        line = unicodedata.normalize("NFKC", line)
+        # Folding the full-width ASCII variants first gives the same result (NFKC maps each to its
+        # ASCII character) and usually leaves nothing else for the slow full normalization.
+        for wide in _COMMON_WIDE:  # str.replace is much faster than a callback per character
+            if wide in line:
+                line = line.replace(wide, chr(ord(wide) - 0xFEE0))
+        line = _FULL_WIDTH.sub(_fold_width, line)
+        if not unicodedata.is_normalized("NFKC", line):
+            line = unicodedata.normalize("NFKC", line)
     line = _CONTROL.sub("", line)
-    line = _PINYIN.sub("", line)
-    return _CJK_SPACE.sub("", line)
+    if "(" in line:
+        line = _PINYIN.sub("", line)
+    return _drop_cjk_spaces(line)
+
+
+def _fold_width(m: re.Match) -> str:
+    return chr(ord(m.group()) - 0xFEE0)
+
+
+def _drop_cjk_spaces(line: str) -> str:
+    """``_CJK_SPACE.sub("", line)``, scanning from one space run to the next (the lookbehind-first
+    pattern tests every character of the line)."""
+    if " " not in line and "\t" not in line:
+        return line
+    return _SPACE_RUN.sub(lambda m: _keep_space(line, m), line)
+
+
+_BEFORE = frozenset("“”、")
+_AFTER = frozenset("“”(")
+_QUOTES = frozenset("“”、")
+
+
+def _keep_space(line: str, m: re.Match) -> str:
+    start, end = m.span()
+    if start == 0 or end == len(line):
+        return m.group()
+    before, after = line[start - 1], line[end]
+    cjk_before = _is_cjk(before)
+    if (cjk_before or before in _BEFORE) and (after in _AFTER or _is_cjk(after)):
+        return ""
+    if cjk_before and after in _QUOTES:
+        return ""
+    return m.group()
+
+
+def _is_cjk(char: str) -> bool:
+    """The ``_CJK`` ranges."""
+    return "\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf" or "\uf900" <= char <= "\ufaff"
 
 
 def normalize_text(text: str) -> list[str]:
@@ -88,4 +139,4 @@ def _normalize_uncached(line: str) -> tuple[str, int]:
         changed = sum(map(str.__ne__, folded, simplified))
     else:
         changed = -1
-    return _CJK_SPACE.sub("", simplified), changed
+    return _drop_cjk_spaces(simplified), changed

@@ -135,11 +135,20 @@ def tokenize(lines: list[tuple[int, int, str]], catalog: lab.Catalog) -> list[To
     """Tokens of a region given as ``(line_number, offset, text)`` triples."""
     out: list[Token] = []
     for number, offset, text in _join_label_fragments(lines):
+        if len(text) > _CACHED_LINE:  # a flattened page: unique, and too big to keep
+            tokens = _tokenize_line(text, catalog)
+            for t in tokens:
+                t.line, t.offset = number, offset + t.offset
+            out.extend(tokens)
+            continue
         out.extend(
             Token(kind, value, number, offset + rel, label, explicit)
             for kind, value, rel, label, explicit in _line_tokens(text, catalog)
         )
     return _drop_split_ordinals(out)
+
+
+_CACHED_LINE = 400
 
 
 # Reports repeat the same lines (labels, headers, small cells): a line's tokens are computed once,

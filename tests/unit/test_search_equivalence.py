@@ -9,6 +9,7 @@ or keeps an invalid one fails the suite.
 from __future__ import annotations
 
 import itertools
+import re
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -129,3 +130,41 @@ def test_solver_keeps_exactly_the_readings_of_consistent_combinations(case):
         if not any(want.values()):
             want = {k: set() for k in rows}
         assert got == want
+
+
+def _plain_normalize_line(line: str) -> str:
+    """The normalization as first written: one regex or library call per step."""
+    import unicodedata
+
+    from dagster_project.govreport import normalize
+
+    line = normalize._SPACES.sub(" ", line)
+    line = unicodedata.normalize("NFKC", line)
+    line = normalize._CONTROL.sub("", line)
+    line = re.sub(rf"(?<=[{normalize._CJK}])\((?:[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{{1,7}}\d?)\)", "", line)
+    return normalize._CJK_SPACE.sub("", line)
+
+
+LINE_ALPHABET = st.sampled_from(
+    list("商业企发布 \t\u3000“”、()（），。：０１２ａｂ0123abcfā\u0301\u00a0\u200b|-—")
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(LINE_ALPHABET, max_size=40))
+def test_fast_line_normalization_matches_plain_steps(line):
+    from dagster_project.govreport import normalize
+
+    assert normalize.normalize_line(line) == _plain_normalize_line(line)
+
+
+def test_fast_line_normalization_matches_plain_steps_on_real_reports():
+    from pathlib import Path
+
+    from dagster_project.govreport import normalize
+    from dagster_project.govreport.decode import decode
+
+    root = Path(__file__).resolve().parents[1] / "fixtures" / "real"
+    for path in sorted(root.rglob("*.txt")):
+        for line in decode(path.read_bytes())[0].splitlines():
+            assert normalize.normalize_line(line) == _plain_normalize_line(line), path.name
