@@ -159,6 +159,11 @@ def _search_row_sum(run: str) -> Readings:
             value = int(run[pos:end])
             if partial + value > total:
                 break
+            # Each cell still to place is at most what is left of the total: digits to spare end it.
+            if stop - end > left * len(str(total - partial - value)):
+                if run[pos] == "0":
+                    break
+                continue
             cuts.append(end)
             acc.append(value)
             rec(end, idx + 1, partial + value, stop, total)
