@@ -52,7 +52,7 @@ class Catalog:
             return self._scan_cached(text)
         return self._scan(text)
 
-    @lru_cache(maxsize=65536)  # noqa: B019 - catalogs live for the whole process
+    @lru_cache(maxsize=16384)  # noqa: B019 - catalogs live for the whole process
     def _scan_cached(self, text: str) -> list[Match]:
         return self._scan(text)
 

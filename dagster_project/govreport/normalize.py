@@ -122,7 +122,7 @@ _OTHER_NEWLINES = "\u2028\u2029\x0b\x0c\x85"
 _CACHED_LINE = 400  # longer lines (flattened pages) rarely repeat
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def _normalize_one(line: str) -> tuple[str, int]:
     return _normalize_uncached(line)
 

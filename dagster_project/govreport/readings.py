@@ -108,7 +108,7 @@ def read_row(
     )
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def _read_row(key: tuple, n: int, check, signed: tuple, decimals: tuple, layout: Layout) -> RowReadings:
     pieces = [Token(kind, text, line, 0, explicit=explicit) for kind, text, explicit, line in key]
     if any(signed):

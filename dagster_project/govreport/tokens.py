@@ -153,7 +153,7 @@ _CACHED_LINE = 400
 
 # Reports repeat the same lines (labels, headers, small cells): a line's tokens are computed once,
 # with offsets relative to the line, and placed at each occurrence.
-@lru_cache(maxsize=32768)
+@lru_cache(maxsize=16384)
 def _line_tokens(text: str, catalog: lab.Catalog) -> tuple[tuple, ...]:
     return tuple((t.kind, t.text, t.offset, t.label, t.explicit) for t in _tokenize_line(text, catalog))
 
@@ -217,7 +217,7 @@ _PAGE_NUMBER = re.compile(
 MAX_FRAGMENT = 30
 
 
-@lru_cache(maxsize=32768)
+@lru_cache(maxsize=16384)
 def _is_fragment(text: str) -> bool:
     t = text.strip()
     return bool(t) and len(t) <= MAX_FRAGMENT and "|" not in t and "\t" not in t and not _is_value_text(t)

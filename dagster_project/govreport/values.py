@@ -22,7 +22,7 @@ class CellValue:
     note: str | None = None
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def parse_value(raw: str | None, *, signed: bool = False, amount: bool = False) -> CellValue:
     """Parse one cell. Blank and placeholders are None (never 0)."""
     if raw is None:
