@@ -3,6 +3,13 @@
 The copy is written to a temporary file beside the published path and moved over it with
 ``os.replace``: a reader holding a connection keeps reading the old file (its inode lives on until
 closed) and a new connection sees the new one. A crash before the move leaves the old copy as it was.
+
+The temporary file starts as a byte copy of the current published file, and only what changed is
+written into it: small tables are replaced whole; a large table keyed by ``report_id`` gets the rows of
+the reports whose ``raw.reports`` row changed (new, gone, re-parsed, renamed, canonical in or out)
+deleted and inserted again, and is then compared with the working database (row count and an
+order-independent sum of row hashes); any difference and the table is copied whole. The published file
+never changes in place, so readers keep their snapshot as before.
 Folders published beside it (the exports, the Data Docs) are switched the same way: ``publish_directory``.
 """
 
@@ -23,6 +30,7 @@ import duckdb
 from .settings import Settings
 
 TMP_PREFIX = ".publish-"
+DELTA_MIN_ROWS = 20_000  # smaller tables are simply copied whole
 
 
 def _quote(identifier: str) -> str:
@@ -57,28 +65,67 @@ def _copy_comments(con: duckdb.DuckDBPyConnection, schema: str, table: str, copy
     ``create table ... as select`` carries data, not comments; without this a BI tool's column
     browser on the published copy shows no descriptions. A view's comment becomes its table's.
     """
-    (comment,) = con.execute(
+    comment, current = con.execute(
         "select coalesce("
-        "(select comment from duckdb_tables() where database_name = 'src' and schema_name = ? "
-        "and table_name = ?), "
-        "(select comment from duckdb_views() where database_name = 'src' and schema_name = ? "
-        "and view_name = ?))",
-        [schema, table, schema, table],
+        "(select comment from duckdb_tables() where database_name = 'src' and schema_name = $1 "
+        "and table_name = $2), "
+        "(select comment from duckdb_views() where database_name = 'src' and schema_name = $1 "
+        "and view_name = $2)), "
+        "(select comment from duckdb_tables() where database_name = 'pub' and schema_name = $1 "
+        "and table_name = $2)",
+        [schema, table],
     ).fetchone()
-    if comment:
+    if comment and comment != current:  # a table kept from the previous copy keeps its comments
         con.execute(f"comment on table {copy} is {_literal(comment)}")
     for column, text in con.execute(
-        "select column_name, comment from duckdb_columns() where database_name = 'src' "
-        "and schema_name = ? and table_name = ? and comment is not null and comment <> '' "
-        "order by column_index",
+        "select s.column_name, s.comment from duckdb_columns() s "
+        "left join duckdb_columns() p on p.database_name = 'pub' and p.schema_name = s.schema_name "
+        "and p.table_name = s.table_name and p.column_name = s.column_name "
+        "where s.database_name = 'src' and s.schema_name = $1 and s.table_name = $2 "
+        "and s.comment is not null and s.comment <> '' and p.comment is distinct from s.comment "
+        "order by s.column_index",
         [schema, table],
     ).fetchall():
         con.execute(f"comment on column {copy}.{_quote(column)} is {_literal(text)}")
 
 
+def _columns(con: duckdb.DuckDBPyConnection, database: str, schema: str, table: str) -> list[tuple]:
+    return con.execute(
+        "select column_name, data_type from duckdb_columns() where database_name = ? and schema_name = ? "
+        "and table_name = ? order by column_index",
+        [database, schema, table],
+    ).fetchall()
+
+
+def _fingerprint(con: duckdb.DuckDBPyConnection, relation: str) -> tuple:
+    return con.execute(f"select count(*), sum(hash(t)::hugeint) from {relation} as t").fetchone()
+
+
+def _changed_reports(con: duckdb.DuckDBPyConnection) -> bool:
+    """Fill the temporary table ``changed_reports`` with the report_ids whose raw.reports row differs
+    between the working database and the published copy; False when they cannot be compared."""
+    src, pub = _columns(con, "src", "raw", "reports"), _columns(con, "pub", "raw", "reports")
+    if not src or src != pub:
+        return False
+    con.execute(
+        "create or replace temp table changed_reports as "
+        "select report_id from (select * from src.raw.reports except all select * from pub.raw.reports) "
+        "union select report_id from (select * from pub.raw.reports except all select * from src.raw.reports)"
+    )
+    return True
+
+
+def _update_in_place(con: duckdb.DuckDBPyConnection, source: str, copy: str) -> bool:
+    """Replace the rows of the changed reports in ``copy``; True when it then equals ``source``."""
+    changed = "report_id in (select report_id from changed_reports)"
+    con.execute(f"delete from {copy} where {changed}")
+    con.execute(f"insert into {copy} select * from {source} where {changed}")
+    return _fingerprint(con, source) == _fingerprint(con, copy)
+
+
 def publish(settings: Settings, schemas: tuple[str, ...]) -> dict[str, int]:
-    """Copy every table and view of ``schemas`` (views become tables), with their comments, into the
-    published file.
+    """Bring the published file in line with every table and view of ``schemas`` (views become tables),
+    with their comments.
 
     Returns ``{"schema.table": row_count}``.
     """
@@ -86,25 +133,51 @@ def publish(settings: Settings, schemas: tuple[str, ...]) -> dict[str, int]:
     target = settings.published_path
     tmp = target.with_name(f"{TMP_PREFIX}{uuid.uuid4().hex}.duckdb")
     counts: dict[str, int] = {}
-    con = duckdb.connect()  # in memory: the working database is attached read-only
+    base = target if target.is_file() else None
+    con = None
     try:
+        if base is not None:
+            try:
+                shutil.copyfile(base, tmp)
+            except OSError as exc:  # name the file written (a full disk, a file-size limit)
+                raise OSError(exc.errno, f"Could not write file {str(tmp)!r}: {exc.strerror}") from exc
+        con = duckdb.connect()  # in memory: the working database is attached read-only
         con.execute(f"attach {_quote(str(settings.db_path))} as src (read_only)")
         option = (
             f" (STORAGE_VERSION '{settings.publish_storage_version}')"
-            if settings.publish_storage_version
+            if settings.publish_storage_version and base is None
             else ""
         )
         con.execute(f"attach {_quote(str(tmp))} as pub{option}")
-        for schema, table in published_tables(con, schemas):
+        wanted = published_tables(con, schemas)
+        for schema, table in con.execute(
+            "select schema_name, table_name from duckdb_tables() where database_name = 'pub'"
+        ).fetchall():
+            if (schema, table) not in wanted:
+                con.execute(f"drop table pub.{_quote(schema)}.{_quote(table)}")
+        comparable = base is not None and _changed_reports(con)
+        for schema, table in wanted:
             source, copy = f"src.{_quote(schema)}.{_quote(table)}", f"pub.{_quote(schema)}.{_quote(table)}"
             con.execute(f"create schema if not exists pub.{_quote(schema)}")
-            con.execute(f"create table {copy} as select * from {source}")
+            columns = _columns(con, "src", schema, table)
+            updated = False
+            if (
+                comparable
+                and _columns(con, "pub", schema, table) == columns
+                and any(c == "report_id" for c, _ in columns)
+            ):
+                rows = con.execute(f"select count(*) from {source}").fetchone()[0]
+                if rows >= DELTA_MIN_ROWS:
+                    updated = _update_in_place(con, source, copy)
+            if not updated:
+                con.execute(f"create or replace table {copy} as select * from {source}")
             _copy_comments(con, schema, table, copy)
             counts[f"{schema}.{table}"] = con.execute(f"select count(*) from {copy}").fetchone()[0]
         con.execute("checkpoint pub")
         con.execute("detach pub")
     except BaseException:
-        con.close()
+        if con is not None:
+            con.close()
         tmp.unlink(missing_ok=True)
         raise
     con.close()
