@@ -7,18 +7,26 @@ Written beside the published copy, in ``exports/`` (switched atomically, see ``p
   each column's description in its Arrow field metadata (``description``) and the table's in the
   file's key-value metadata (``govreport.*``);
 - ``csv/<mart>.csv``: UTF-8 with a BOM (Excel on a Chinese-locale Windows reads it as UTF-8), or
-  GB18030 on request; CRLF line ends; an empty field is NULL, ``""`` an empty text;
+  GB18030 on request; CRLF line ends; an empty field is NULL, ``""`` an empty text. A mart too large
+  for the workbook is one file per year instead, ``csv/<mart>/report_year=<year>.csv``;
 - ``govreport_marts.xlsx``: a README sheet (what each column means, the trust grades, the rule that a
-  blank is NULL and never 0), then one sheet per mart;
-- ``manifest.json``: what was written, from which published copy, with row counts.
+  blank is NULL and never 0), then one sheet per mart of at most ``GOVREPORT_XLSX_MAX_ROWS`` rows
+  (50,000); the README names the larger marts and where to find them (CSV, Parquet);
+- ``manifest.json``: what was written, from which published copy, with row counts, and a fingerprint
+  of every file's rows.
 
 The published copy is the only input (opened read-only), so the exports always match what SQL users
-and BI tools see. Dataframe work is Polars; XLSX goes through xlsxwriter.
+and BI tools see. A file whose rows have the same fingerprint (row count, an order-independent sum of
+row hashes, the columns and their descriptions) as in the previous exports is not written again: it is
+hard-linked from the previous folder, so one new report rewrites only its year's partitions. Dataframe
+work is Polars; XLSX goes through xlsxwriter.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -38,6 +46,8 @@ CSV_ENCODINGS = ("utf-8-sig", "gb18030")  # utf-8-sig: UTF-8 with a byte-order m
 CSV_CHUNK_ROWS = 100_000
 XLSX_NAME = "govreport_marts.xlsx"
 XLSX_MAX_ROWS = 1_048_575  # a sheet holds 1,048,576 rows, one of them the header
+XLSX_MART_MAX_ROWS = 50_000  # larger marts stay out of the workbook (GOVREPORT_XLSX_MAX_ROWS)
+EXPORT_FORMAT = "2"  # files of exports written in another format are never reused
 # Columns that put rows in a reader's order (agency, year, then the template's order), when present.
 ORDER_FIRST = ("agency", "report_year", "file_name")
 BLANK_RULE = (
@@ -86,15 +96,49 @@ def mart_docs(con: duckdb.DuckDBPyConnection) -> list[MartDoc]:
     return docs
 
 
-def read_mart(con: duckdb.DuckDBPyConnection, doc: MartDoc) -> pl.DataFrame:
-    """The whole mart as a Polars frame, rows in a stable reader's order."""
+def read_mart(con: duckdb.DuckDBPyConnection, doc: MartDoc, year: int | str | None = "all") -> pl.DataFrame:
+    """The mart (or one ``report_year`` of it) as a Polars frame, rows in a stable reader's order."""
     names = [c for c, _, _ in doc.columns]
     sortable = [c for c, t, _ in doc.columns if not t.endswith("[]") and t != "BLOB"]
     order = [c for c in ORDER_FIRST if c in names]
     order += [c for c in sortable if c.endswith("_order") and c not in order]
     order += [c for c in sortable if c not in order]
     clause = ", ".join(f'"{c}" nulls last' for c in order)
-    return con.sql(f'select * from {SCHEMA}."{doc.name}" order by {clause}').pl()
+    if year == "all":
+        return con.sql(f'select * from {SCHEMA}."{doc.name}" order by {clause}').pl()
+    return con.sql(
+        f'select * from {SCHEMA}."{doc.name}" where {PARTITION_COLUMN} is not distinct from ? '
+        f"order by {clause}",
+        params=[year],
+    ).pl()
+
+
+def xlsx_max_rows() -> int:
+    return int(os.environ.get("GOVREPORT_XLSX_MAX_ROWS", XLSX_MART_MAX_ROWS))
+
+
+def fingerprints(con: duckdb.DuckDBPyConnection, doc: MartDoc) -> dict[int | str | None, str]:
+    """What a file of the mart holds, per ``report_year`` (or ``"all"`` for a mart without one): row
+    count and an order-independent sum of row hashes, with the columns, types and descriptions."""
+    columns = hashlib.md5(
+        json.dumps([EXPORT_FORMAT, doc.description, doc.columns], ensure_ascii=False).encode()
+    ).hexdigest()
+    names = [c for c, _, _ in doc.columns]
+    if PARTITION_COLUMN in names:
+        rows = con.execute(
+            f"select {PARTITION_COLUMN}, count(*), sum(hash(t)::hugeint) "
+            f'from {SCHEMA}."{doc.name}" as t group by 1'
+        ).fetchall()
+    else:
+        rows = [
+            (
+                "all",
+                *con.execute(
+                    f'select count(*), sum(hash(t)::hugeint) from {SCHEMA}."{doc.name}" as t'
+                ).fetchall()[0],
+            )
+        ]
+    return {key: f"{count}:{digest}:{columns}" for key, count, digest in rows}
 
 
 def _flat(frame: pl.DataFrame) -> pl.DataFrame:
@@ -117,7 +161,8 @@ def _flat(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select(columns)
 
 
-def _write_parquet(frame: pl.DataFrame, doc: MartDoc, folder: Path) -> list[Path]:
+def _write_parquet(frame: pl.DataFrame, doc: MartDoc, target: Path, partitioned: bool) -> None:
+    """One Parquet file (a mart, or one year of it without the partition column)."""
     described = {c: d for c, _, d in doc.columns}
     metadata = {
         "govreport.table": doc.name,
@@ -125,28 +170,31 @@ def _write_parquet(frame: pl.DataFrame, doc: MartDoc, folder: Path) -> list[Path
         "govreport.columns": json.dumps(described, ensure_ascii=False),
         "govreport.blank_rule": BLANK_RULE,
     }
-    if PARTITION_COLUMN in frame.columns and frame.height:
-        parts = frame.partition_by(PARTITION_COLUMN, as_dict=True, maintain_order=True)
-        pieces = [
-            (folder / f"{PARTITION_COLUMN}={NULL_PARTITION if year is None else year}", part)
-            for (year,), part in parts.items()
-        ]
-        pieces = [(path, part.drop(PARTITION_COLUMN)) for path, part in pieces]
-    else:
-        pieces = [(folder, frame)]
-    written = []
-    for path, part in pieces:
-        path.mkdir(parents=True, exist_ok=True)
-        schema = pa.schema(
-            [f.with_metadata({"description": described.get(f.name, "")}) for f in part.to_arrow().schema]
-        )
-        target = path / "part-0.parquet"
-        part.write_parquet(target, compression="zstd", metadata=metadata, arrow_schema=schema)
-        written.append(target)
-    return written
+    if partitioned:
+        frame = frame.drop(PARTITION_COLUMN)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    schema = pa.schema(
+        [f.with_metadata({"description": described.get(f.name, "")}) for f in frame.to_arrow().schema]
+    )
+    frame.write_parquet(target, compression="zstd", metadata=metadata, arrow_schema=schema)
+
+
+def _parquet_path(doc: MartDoc, key) -> str:
+    if key == "all":
+        return f"parquet/{doc.name}/part-0.parquet"
+    year = NULL_PARTITION if key is None else key
+    return f"parquet/{doc.name}/{PARTITION_COLUMN}={year}/part-0.parquet"
+
+
+def _csv_path(doc: MartDoc, key) -> str:
+    if key == "all":
+        return f"csv/{doc.name}.csv"
+    year = NULL_PARTITION if key is None else key
+    return f"csv/{doc.name}/{PARTITION_COLUMN}={year}.csv"
 
 
 def _write_csv(frame: pl.DataFrame, path: Path, encoding: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
     flat = _flat(frame)
     options = {"line_terminator": "\r\n", "null_value": ""}
     if encoding == "utf-8-sig":
@@ -181,7 +229,20 @@ def _readme_rows(docs: list[MartDoc], rows: dict[str, int], trust: list[tuple], 
     out.append(("grade", "reports"))
     out += [(grade, n) for grade, n in trust]
     out += [(), ("Sheets",), ("sheet", "mart", "rows", "what it holds")]
+    limit = xlsx_max_rows()
     for doc in docs:
+        if rows[doc.name] > limit:
+            partitioned = PARTITION_COLUMN in [c for c, _, _ in doc.columns]
+            where = f"csv/{doc.name}/" if partitioned else f"csv/{doc.name}.csv"
+            out.append(
+                (
+                    "(not in this workbook)",
+                    doc.name,
+                    rows[doc.name],
+                    f"More than {limit:,} rows: read {where} or parquet/{doc.name}/. {doc.description}",
+                )
+            )
+            continue
         for sheet in _sheet_names(doc, rows[doc.name]):
             out.append((sheet, doc.name, rows[doc.name], doc.description))
     out += [(), ("Columns",), ("mart", "column", "type", "meaning")]
@@ -222,6 +283,8 @@ def _write_xlsx(path: Path, docs: list[MartDoc], frames: dict[str, pl.DataFrame]
             for c, value in enumerate(row):
                 sheet.write(r, c, value, bold if (c == 0 and value in headings) else None)
         for doc in docs:
+            if doc.name not in frames:
+                continue
             flat = _flat(frames[doc.name])
             formats = {c: f for c, d in flat.schema.items() if (f := _number_format(d))}
             for i, name in enumerate(_sheet_names(doc, flat.height)):
@@ -237,44 +300,112 @@ def _write_xlsx(path: Path, docs: list[MartDoc], frames: dict[str, pl.DataFrame]
         workbook.close()
 
 
+def _previous_files(previous: Path | None, csv_encoding: str) -> dict[str, str]:
+    """Fingerprints of the files of the previous exports that can be reused (same format, encoding)."""
+    if previous is None or not (previous / "manifest.json").exists():
+        return {}
+    try:
+        manifest = json.loads((previous / "manifest.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if manifest.get("export_format") != EXPORT_FORMAT or manifest.get("csv_encoding") != csv_encoding:
+        return {}
+    return {path: fp for path, fp in manifest.get("fingerprints", {}).items() if (previous / path).is_file()}
+
+
+def _reuse(
+    previous: Path | None, reusable: dict[str, str], path: str, fingerprint: str, folder: Path
+) -> bool:
+    """Hard-link ``path`` from the previous exports when its rows are the same; False when it must be
+    written. Files are never changed in place, so a link is as good as a copy."""
+    if previous is None or reusable.get(path) != fingerprint:
+        return False
+    target = folder / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(previous / path, target)
+    except OSError:
+        return False
+    return True
+
+
 def write_exports(
     con: duckdb.DuckDBPyConnection,
     folder: Path,
     csv_encoding: str = "utf-8-sig",
     source: str = "",
     progress: Callable[[str], None] | None = None,
+    previous: Path | None = None,
 ) -> ExportSummary:
-    """Write every mart of ``con`` (the published copy) into ``folder`` (which must not exist yet)."""
+    """Write every mart of ``con`` (the published copy) into ``folder`` (which must not exist yet).
+
+    Files whose rows did not change since the exports in ``previous`` are hard-linked from there.
+    """
     if csv_encoding not in CSV_ENCODINGS:
         raise ValueError(f"csv encoding must be one of {', '.join(CSV_ENCODINGS)}, not {csv_encoding!r}")
     summary = ExportSummary(folder, csv_encoding)
     docs = mart_docs(con)
+    reusable = _previous_files(previous, csv_encoding)
     frames: dict[str, pl.DataFrame] = {}
     (folder / "csv").mkdir(parents=True)
     manifest_tables = {}
+    written: dict[str, str] = {}
+    limit = xlsx_max_rows()
     for doc in docs:
         if progress:
             progress(doc.name)
-        frame = read_mart(con, doc)
-        frames[doc.name] = frame
-        summary.rows[doc.name] = frame.height
-        parquet = _write_parquet(frame, doc, folder / "parquet" / doc.name)
-        csv_path = folder / "csv" / f"{doc.name}.csv"
-        _write_csv(frame, csv_path, csv_encoding)
-        summary.files += [str(p.relative_to(folder)) for p in parquet] + [str(csv_path.relative_to(folder))]
+        parts = fingerprints(con, doc)
+        rows = sum(int(fp.split(":", 1)[0]) for fp in parts.values())
+        summary.rows[doc.name] = rows
+        split_csv = rows > limit and "all" not in parts  # not in the workbook: one CSV per year
+        whole = None
+        if rows <= limit or (not split_csv and not _all_reused(doc, parts, reusable, previous)):
+            whole = read_mart(con, doc)
+        if rows <= limit:
+            frames[doc.name] = whole
+        for key, fp in sorted(parts.items(), key=lambda kv: (kv[0] is None, str(kv[0]))):
+            frame = None
+            paths = [_parquet_path(doc, key)] + ([_csv_path(doc, key)] if split_csv else [])
+            for path in paths:
+                written[path] = fp
+                if _reuse(previous, reusable, path, fp, folder):
+                    continue
+                if frame is None:
+                    frame = whole.filter(_year_is(key)) if whole is not None else read_mart(con, doc, key)
+                if path.startswith("parquet/"):
+                    _write_parquet(frame, doc, folder / path, partitioned=key != "all")
+                else:
+                    _write_csv(frame, folder / path, csv_encoding)
+        if not split_csv:
+            path = _csv_path(doc, "all")
+            fp = _combined(parts)
+            if not _reuse(previous, reusable, path, fp, folder):
+                _write_csv(whole if whole is not None else read_mart(con, doc), folder / path, csv_encoding)
+            written[path] = fp
+        if not parts:  # an empty mart: one empty file of each kind, with the columns
+            empty = read_mart(con, doc)
+            _write_parquet(empty, doc, folder / _parquet_path(doc, "all"), partitioned=False)
+            written[_parquet_path(doc, "all")] = "0"
         manifest_tables[doc.name] = {
-            "rows": frame.height,
+            "rows": rows,
             "description": doc.description,
             "parquet": f"parquet/{doc.name}",
-            "partitioned_by": PARTITION_COLUMN if PARTITION_COLUMN in frame.columns else None,
-            "csv": f"csv/{doc.name}.csv",
-            "xlsx_sheets": _sheet_names(doc, frame.height),
+            "partitioned_by": PARTITION_COLUMN
+            if PARTITION_COLUMN in [c for c, _, _ in doc.columns]
+            else None,
+            "csv": f"csv/{doc.name}/" if split_csv else f"csv/{doc.name}.csv",
+            "xlsx_sheets": _sheet_names(doc, rows) if rows <= limit else [],
             "columns": {c: {"type": t, "description": d} for c, t, d in doc.columns},
         }
+    summary.files += sorted(written)
     trust = []
-    if "dim_report" in frames and "trust" in frames["dim_report"].columns:
-        counts = frames["dim_report"].group_by("trust").len().sort("trust")
-        trust = [(g, int(n)) for g, n in counts.iter_rows()]
+    if any(d.name == "dim_report" and "trust" in [c for c, _, _ in d.columns] for d in docs):
+        trust = [
+            (g, int(n))
+            for g, n in con.execute(
+                f"select trust, count(*) from {SCHEMA}.dim_report group by 1 order by 1"
+            ).fetchall()
+        ]
     if progress:
         progress(XLSX_NAME)
     _write_xlsx(folder / XLSX_NAME, docs, frames, _readme_rows(docs, summary.rows, trust, source))
@@ -282,13 +413,36 @@ def write_exports(
     manifest = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "source": source,
+        "export_format": EXPORT_FORMAT,
         "csv_encoding": csv_encoding,
         "blank_rule": BLANK_RULE,
+        "xlsx_max_rows": limit,
         "tables": manifest_tables,
+        "fingerprints": written,
     }
     (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8")
     summary.files.append("manifest.json")
     return summary
+
+
+def _year_is(key) -> pl.Expr:
+    if key == "all":
+        return pl.lit(True)
+    return pl.col(PARTITION_COLUMN).is_null() if key is None else pl.col(PARTITION_COLUMN) == key
+
+
+def _combined(parts: dict) -> str:
+    """One fingerprint for the whole mart from its partitions' fingerprints."""
+    return hashlib.md5(json.dumps(sorted(f"{k}={v}" for k, v in parts.items())).encode()).hexdigest()
+
+
+def _all_reused(doc: MartDoc, parts: dict, reusable: dict[str, str], previous: Path | None) -> bool:
+    """True when every Parquet partition and the CSV of the mart can be hard-linked (nothing to read)."""
+    if previous is None:
+        return False
+    paths = {_parquet_path(doc, k): fp for k, fp in parts.items()}
+    paths[_csv_path(doc, "all")] = _combined(parts)
+    return all(reusable.get(p) == fp for p, fp in paths.items())
 
 
 def export(
@@ -302,9 +456,11 @@ def export(
         raise FileNotFoundError(f"no published copy at {source}: run `govreport refresh` first")
     con = duckdb.connect(str(source), read_only=True)
     try:
+        current = exports_dir(settings)
+        previous = current.resolve() if current.is_symlink() and current.exists() else None
 
         def build(folder: Path) -> ExportSummary:
-            return write_exports(con, folder, csv_encoding, str(source), progress)
+            return write_exports(con, folder, csv_encoding, str(source), progress, previous)
 
         summary = publish_directory(exports_dir(settings), build)
     finally:

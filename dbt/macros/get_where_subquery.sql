@@ -6,8 +6,8 @@ Every such test (not_null, unique on keys that include report_id, accepted value
 decided row by row or report by report, so the answer equals the full test's.
 
 The views over every cell (int_report_cells, int_labelled_cells, int_identity_operands) have no build of
-their own: their tests follow int_cell_trust, which is built from them after they are tested, so they
-check the reports of its latest build and those it is about to build.
+their own: `dbt build` tests them before it builds int_cell_trust from them, so their tests check the
+reports int_cell_trust is about to build (new and changed ones; every report when it has no state).
 -#}
 
 {% macro get_where_subquery(relation) -%}
@@ -23,11 +23,9 @@ check the reports of its latest build and those it is about to build.
             identifier='int_cell_trust' if follows_trust else relation.identifier
         ) -%}
         {%- if state is not none and follows_trust -%}
-            {#- These tests run before int_cell_trust is built: the reports it has not built yet too. -#}
+            {#- These tests run before int_cell_trust is built: the reports it is about to build. -#}
             {%- set versions = relation.incorporate(path={'identifier': 'int_report_versions'}) -%}
             {%- set scope -%}
-                {{ report_built_last(state) }}
-                union all
                 select report_id from {{ versions }} as current_version
                 where not exists (
                     select 1 from {{ state }} as built
