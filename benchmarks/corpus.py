@@ -9,7 +9,10 @@ digit run cannot determine are listed under ``unresolvable`` (the scorer's conve
 from __future__ import annotations
 
 import json
+import os
 import random
+import shutil
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from dagster_project.govreport import segment, template
@@ -111,30 +114,68 @@ def unresolvable(record: dict) -> list[str]:
     return out
 
 
-def generate(out_dir: Path, n: int, seed: int = 20261122) -> Path:
-    """Write ``n`` report files and ``truth.jsonl`` into ``out_dir`` (idempotent for the same seed)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    truth_path = out_dir / "truth.jsonl"
-    stamp = out_dir / "layouts.txt"  # a corpus made with other layouts is made again
-    layouts = ",".join(LAYOUTS + CRAWL_LAYOUTS)
-    fresh = stamp.exists() and stamp.read_text(encoding="utf-8") == layouts
-    if fresh and truth_path.exists() and sum(1 for _ in truth_path.open()) == n:
+# Each report draws from its own generator (seeded by the corpus seed and its index), so the corpus
+# of N reports is the first N reports of any larger one and chunks are written in parallel.
+GENERATOR = "per-report seeds v2"
+CHUNK = 2000
+
+
+def _report(seed: int, i: int) -> tuple[str, str, dict]:
+    """(file name, text, truth) of report ``i``."""
+    rng = random.Random(f"{seed}:{i}")
+    record = make_record(rng, i)
+    layout = rng.choice(LAYOUTS + CRAWL_LAYOUTS)
+    text = render_text(record, layout, rng)
+    if rng.random() < RATES["typo"]:
+        old, new = rng.choice(TYPOS)
+        text = text.replace(old, new)
+    if layout in ("flat", "traditional"):  # traditional may wrap the flat layout
+        record["unresolvable"] = unresolvable(record)
+    record["layout"] = layout
+    return record["file"], text, record
+
+
+def _write_chunk(files: Path, seed: int, start: int, stop: int) -> list[str]:
+    """Write reports ``start`` to ``stop - 1``; return their truth lines."""
+    lines = []
+    for i in range(start, stop):
+        name, text, record = _report(seed, i)
+        (files / name).write_text(text, encoding="utf-8")
+        lines.append(json.dumps(record, ensure_ascii=False) + "\n")
+    return lines
+
+
+def stamp_text(n: int, seed: int) -> str:
+    return f"{GENERATOR}; seed {seed}; n {n}; layouts {','.join(LAYOUTS + CRAWL_LAYOUTS)}\n"
+
+
+def generate(out_dir: Path, n: int, seed: int = 20261122, workers: int | None = None) -> Path:
+    """Write ``n`` report files and ``truth.jsonl`` into ``out_dir``; reused when its stamp matches.
+
+    The stamp (``corpus.stamp``: generator, seed, size, layouts) is written last, so an interrupted
+    run is made again. Chunks of reports are rendered in worker processes (all cores by default).
+    """
+    stamp = out_dir / "corpus.stamp"
+    if stamp.exists() and stamp.read_text(encoding="utf-8") == stamp_text(n, seed):
         return out_dir
-    rng = random.Random(seed)
+    stamp.unlink(missing_ok=True)
     files = out_dir / "raw"
-    files.mkdir(exist_ok=True)
-    with truth_path.open("w", encoding="utf-8") as truth:
-        for i in range(n):
-            record = make_record(rng, i)
-            layout = rng.choice(LAYOUTS + CRAWL_LAYOUTS)
-            text = render_text(record, layout, rng)
-            if rng.random() < RATES["typo"]:
-                old, new = rng.choice(TYPOS)
-                text = text.replace(old, new)
-            (files / record["file"]).write_text(text, encoding="utf-8")
-            if layout in ("flat", "traditional"):  # traditional may wrap the flat layout
-                record["unresolvable"] = unresolvable(record)
-            record["layout"] = layout
-            truth.write(json.dumps(record, ensure_ascii=False) + "\n")
-    stamp.write_text(layouts, encoding="utf-8")
+    if files.exists():
+        shutil.rmtree(files)
+    files.mkdir(parents=True)
+    bounds = [(start, min(start + CHUNK, n)) for start in range(0, n, CHUNK)]
+    with (
+        ProcessPoolExecutor(max_workers=workers or os.cpu_count()) as pool,
+        (out_dir / "truth.jsonl").open("w", encoding="utf-8") as truth,
+    ):
+        futures = [pool.submit(_write_chunk, files, seed, start, stop) for start, stop in bounds]
+        for future in futures:  # in order: truth.jsonl lists the reports by index
+            truth.writelines(future.result())
+    stamp.write_text(stamp_text(n, seed), encoding="utf-8")
     return out_dir
+
+
+if __name__ == "__main__":  # python -m benchmarks.corpus OUT_DIR N
+    import sys
+
+    print(generate(Path(sys.argv[1]), int(sys.argv[2])))

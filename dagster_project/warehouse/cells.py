@@ -1,11 +1,22 @@
-"""Flatten a canonical record into raw.report_cells rows (every template cell, nulls included)."""
+"""Flatten a parse result into raw rows: the report's columns, its issues, and its cells (every
+template cell, nulls included). Workers send these compact forms, never the provenance objects."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date, datetime
+from typing import NamedTuple
 
 from dagster_project.govreport import template
-from dagster_project.govreport.record import ABSENT, READ, UNDETERMINED, CellSource, ParseResult
+from dagster_project.govreport.record import (
+    ABSENT,
+    ERROR,
+    PARSED,
+    READ,
+    UNDETERMINED,
+    CellSource,
+    ParseResult,
+)
 
 _BLOCKS = tuple(b["key"] for b in template.raw()["table4"]["blocks"])
 
@@ -65,3 +76,57 @@ def cell_rows(report_id: str, result: ParseResult) -> Iterator[tuple]:
     for key, value in (record.get("table4") or {}).items():
         block, result_key = split_table4_key(key)
         yield row("table4", block, result_key, value, f"t4.{key}")
+
+
+def agency_year_key(agency: str | None, year: int | None) -> str | None:
+    if not agency or not year:
+        return None
+    return "".join(agency.split()) + "|" + str(year)
+
+
+def report_fields(result: ParseResult) -> dict:
+    """The columns of raw.reports that come from the parse (the rest say where the file is)."""
+    rec = result.record or {}
+    fee = result.meta.get("fee") or {}
+    parsed = result.status == PARSED
+    errors = [i for i in result.issues if i.severity == ERROR]
+    published = result.meta.get("publish_date")
+    return {
+        "source_kind": result.source_kind,
+        "encoding": result.encoding,
+        "status": "parsed" if parsed else "quarantined",
+        "quarantine_reason": None if parsed else result.status,
+        "quarantine_message": None if parsed else (errors[0].message if errors else result.status),
+        "format": rec.get("format"),
+        "table3_layout": result.meta.get("table3_layout"),
+        "agency": rec.get("agency"),
+        "report_year": rec.get("year"),
+        "publish_date": _date(published),
+        "source_url": result.meta.get("source_url"),
+        "fee_reported": fee.get("fee_reported"),
+        "fee_charged": fee.get("fee_charged"),
+        "fee_amount_yuan": fee.get("fee_amount_yuan"),
+        "fee_text_raw": fee.get("fee_text_raw"),
+        "agency_year_key": agency_year_key(rec.get("agency"), rec.get("year")) if parsed else None,
+        "is_canonical": parsed,
+        "script": result.meta.get("script"),
+    }
+
+
+def _date(text: str | None) -> date | None:
+    return datetime.strptime(text, "%Y-%m-%d").date() if text else None
+
+
+class Flat(NamedTuple):
+    """One parsed file as rows: what a worker sends back (a few KB, no provenance objects)."""
+
+    fields: dict  # report_fields()
+    issues: list[tuple]  # (issue_no, code, severity, message, location, cell)
+    cells: tuple[list, ...]  # cell_rows() without report_id, as columns (empty lists unless parsed)
+
+
+def flatten(result: ParseResult) -> Flat:
+    issues = [(n, i.code, i.severity, i.message, i.location, i.cell) for n, i in enumerate(result.issues, 1)]
+    rows = [row[1:] for row in cell_rows("", result)] if result.status == PARSED else []
+    columns = tuple(list(c) for c in zip(*rows, strict=True)) if rows else tuple([] for _ in range(10))
+    return Flat(report_fields(result), issues, columns)

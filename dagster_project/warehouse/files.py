@@ -13,9 +13,10 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+import time
 import unicodedata
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 # Reasons decided before the parser sees the bytes (docs/operations.md lists them all).
@@ -58,6 +59,9 @@ class RawFile:
     reason: str | None = None  # quarantine reason found during discovery
     message: str | None = None
     target: str | None = None  # a symlink inside raw/: the file it resolves to, relative to raw/
+    stat_key: tuple[int, ...] | None = None  # (dev, inode, size, mtime_ns, ctime_ns) when hashed
+    hashed_at: int | None = None  # time.time_ns() when its bytes were hashed (maybe a past refresh)
+    hashed_now: bool = False  # False: the hash came from the cache (hash_cache.py), not a read
 
     @property
     def path_bytes(self) -> bytes:
@@ -280,8 +284,33 @@ def _resolve_link(raw_real: bytes, entry: Entry) -> tuple[bytes | None, bytes]:
     return None, resolved
 
 
-def discover(raw_dir: Path, max_bytes: int) -> list[RawFile]:
-    """Every visible entry under ``raw_dir``, hashed (streamed) or with a quarantine reason."""
+# A cached hash is trusted only for a file whose status last changed this long before it was hashed:
+# a change within the same timestamp tick as the hashing could leave every stat field equal
+# ("racily clean", as git calls it). See hash_cache.py.
+RACY_NS = 2_000_000_000
+
+
+def stat_key(st: os.stat_result) -> tuple[int, ...]:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def trusted(key: tuple[int, ...], cached: tuple | None) -> str | None:
+    """The cached sha256 when ``cached`` = (stat key, hashed_at, sha256) still describes the file."""
+    if cached is None:
+        return None
+    old_key, hashed_at, sha = cached
+    if tuple(old_key) != key or key[4] >= hashed_at - RACY_NS:
+        return None
+    return sha
+
+
+def discover(raw_dir: Path, max_bytes: int, known: Mapping[bytes, tuple] | None = None) -> list[RawFile]:
+    """Every visible entry under ``raw_dir``, hashed (streamed) or with a quarantine reason.
+
+    ``known`` maps a path's bytes to (stat key, hashed_at, sha256) from an earlier refresh: a regular
+    file whose device, inode, size, mtime and ctime are all unchanged keeps its hash unread.
+    """
+    known = known or {}
     raw_dir = raw_dir.resolve()
     raw_real = os.fsencode(raw_dir)
     out: list[RawFile] = []
@@ -332,7 +361,14 @@ def discover(raw_dir: Path, max_bytes: int) -> list[RawFile]:
             message = f"{size} bytes exceeds the {max_bytes}-byte limit"
             out.append(RawFile(rel, size, None, OVERSIZED, message))
             continue
+        key = stat_key(st)
+        sha = trusted(key, known.get(entry.rel))
+        link = os.fsdecode(target) if target is not None else None
+        if sha is not None:
+            out.append(RawFile(rel, size, sha, target=link, stat_key=key, hashed_at=known[entry.rel][1]))
+            continue
         open_rel = target if target is not None else entry.rel
+        hashed_at = time.time_ns()
         try:
             fd = open_under(raw_dir, open_rel)
         except FileNotFoundError:
@@ -341,13 +377,15 @@ def discover(raw_dir: Path, max_bytes: int) -> list[RawFile]:
             out.append(RawFile(rel, size, None, UNREADABLE, _error(exc)))
             continue
         try:
+            now = os.fstat(fd)  # what was opened: the cache keeps the stat of the bytes hashed
             digest = _hash_fd(fd)
         except OSError as exc:
             out.append(RawFile(rel, size, None, UNREADABLE, _error(exc)))
             continue
         finally:
             os.close(fd)
-        out.append(RawFile(rel, size, digest, target=os.fsdecode(target) if target is not None else None))
+        fresh = RawFile(rel, size, digest, target=link, stat_key=stat_key(now), hashed_at=hashed_at)
+        out.append(replace(fresh, hashed_now=True))
     return out
 
 

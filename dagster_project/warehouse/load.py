@@ -2,9 +2,12 @@
 
 Every file under raw/ ends as a row of raw.reports: ``parsed`` or ``quarantined`` with a reason.
 Files are keyed by the sha256 of their bytes, so the same bytes under two names are one report
-with two paths, and a file whose bytes and parser version are unchanged is not parsed again.
-The whole load is one transaction: a crash leaves the previous state. Rows go in as Arrow batches,
-never one INSERT per row, and no SQL is built from file names or report text.
+with two paths, and a file whose bytes and parser version are unchanged is not parsed again (nor
+read: hash_cache.py). Only what changed is written: new and changed reports are inserted, reports
+whose files left raw/ are deleted, a report whose paths changed gets its path columns updated; the
+rest of raw.reports is not touched. The whole load is one transaction: a crash leaves the previous
+state. Rows go in as Arrow batches (writer.py), never one INSERT per row, and no SQL is built from
+file names or report text.
 """
 
 from __future__ import annotations
@@ -22,30 +25,30 @@ import duckdb
 import pyarrow as pa
 
 from dagster_project.govreport.parse import PARSER_VERSION, parse_bytes
-from dagster_project.govreport.record import ERROR, PARSED, PARSER_FAILURE, Issue, ParseResult
+from dagster_project.govreport.record import ERROR, PARSER_FAILURE, Issue, ParseResult
 
+from . import hash_cache
+from .cells import Flat, flatten
 from .files import CHANGED, UNREADABLE, RawFile, discover, least_faithful
-from .schema import ALL_DDL
+from .schema import ALL_DDL, REPORT_CELLS_DDL
 from .settings import Settings
 from .template_rows import COLUMNS as TEMPLATE_COLUMNS
 from .template_rows import template_rows
 from .workers import OVER_BUDGET, Budget, BudgetPool, Exceeded, over_budget, parse_entry
+from .writer import REPORT_COLUMNS, Batch, BatchWriter, insert, write_reports
 
 ParseFn = Callable[[bytes, str], ParseResult]
-BATCH = 2000  # files parsed and written per batch (bounds memory at national scale)
+BATCH = 500  # files per batch written (bounds memory: a batch holds ~125,000 cells)
+# DuckDB's memory limit for the load (GOVREPORT_DUCKDB_MEMORY). DuckDB's default is 80% of RAM, and
+# it keeps every page it touched until then, so the load's memory grew with the warehouse (3.9 GB for
+# 10 M cells). With a limit, and without preserving insertion order (rows are read back by key),
+# DuckDB writes the transaction's full row groups out and evicts them: 10 M cells loaded in one
+# transaction in 1.5 GB RSS under a 1 GB limit.
+MEMORY_LIMIT = os.environ.get("GOVREPORT_DUCKDB_MEMORY", "1GB")
 # Quarantined for a reason that may not hold next time: parsed again on every refresh.
 RETRY_REASONS = (UNREADABLE, CHANGED, OVER_BUDGET)
-
-REPORT_COLUMNS = (
-    "report_id", "file_name", "file_paths", "size_bytes", "source_kind", "encoding", "status",
-    "quarantine_reason", "quarantine_message", "format", "table3_layout", "agency", "report_year",
-    "publish_date", "source_url", "fee_reported", "fee_charged", "fee_amount_yuan", "fee_text_raw",
-    "agency_year_key", "duplicate_of", "is_canonical", "parser_version", "loaded_at", "script",
-    "file_paths_bytes", "path_decoding",
-)  # fmt: skip
-CELL_COLUMNS = ("report_id", "table_name", "row_key", "col_key", "value", "value_raw", "source_line",
-                "source_offset", "source_page", "value_status", "value_rule")  # fmt: skip
-ISSUE_COLUMNS = ("report_id", "issue_no", "code", "severity", "message", "location", "cell")
+# A path list as bytes, also for rows written before file_paths_bytes existed.
+_PATHS_SQL = "coalesce(file_paths_bytes, list_transform(file_paths, lambda p: encode(p)))"
 
 
 @dataclass
@@ -58,6 +61,7 @@ class LoadSummary:
     removed: int = 0  # files that were loaded before and are no longer under raw/
     same_bytes_paths: int = 0  # extra paths holding bytes already seen under another name
     agency_year_duplicates: int = 0  # non-canonical reports of an agency-year
+    hashed: int = 0  # files read and hashed (the others' hashes came from the cache)
 
     @property
     def quarantined_total(self) -> int:
@@ -83,18 +87,16 @@ def _task(raw_dir: Path, sha: str, f: RawFile, max_bytes: int) -> tuple:
     return (str(raw_dir), f.open_path, f.display, f.name, sha, max_bytes)
 
 
-def _from_worker(name: str, out) -> tuple[ParseResult, list[tuple]]:
+def _from_worker(name: str, out) -> Flat:
     if not isinstance(out, Exceeded):
         return out
     if out.what == "crash":
         issue = Issue("parser_failure", ERROR, f"parse: {out.message}")
-        return ParseResult(name, PARSER_FAILURE, issues=[issue]), []
-    return over_budget(name, out), []
+        return flatten(ParseResult(name, PARSER_FAILURE, issues=[issue]))
+    return flatten(over_budget(name, out))
 
 
-def _parse_all(
-    tasks: list[tuple], parse: ParseFn, pool: BudgetPool | None
-) -> Iterable[tuple[ParseResult, list[tuple]]]:
+def _parse_all(tasks: list[tuple], parse: ParseFn, pool: BudgetPool | None) -> Iterable[Flat]:
     """Parse files: the default parser in the budgeted worker pool, any other parser in process."""
     if pool is not None:
         for task, out in zip(tasks, pool.imap(parse_entry, tasks), strict=True):
@@ -102,12 +104,6 @@ def _parse_all(
         return
     for task in tasks:
         yield parse_entry(*task, parse=lambda data, name: _safe_parse(parse, data, name))
-
-
-def agency_year_key(agency: str | None, year: int | None) -> str | None:
-    if not agency or not year:
-        return None
-    return "".join(agency.split()) + "|" + str(year)
 
 
 def _path_fields(files: list[RawFile]) -> dict:
@@ -120,37 +116,15 @@ def _path_fields(files: list[RawFile]) -> dict:
     }
 
 
-def _report_row(report_id: str, files: list[RawFile], result: ParseResult, loaded_at: datetime) -> dict:
-    rec = result.record or {}
-    fee = result.meta.get("fee") or {}
-    parsed = result.status == PARSED
-    errors = [i for i in result.issues if i.severity == ERROR]
-    date = result.meta.get("publish_date")
+def _report_row(report_id: str, files: list[RawFile], fields: dict, loaded_at: datetime) -> dict:
     return {
         "report_id": report_id,
         **_path_fields(files),
         "size_bytes": files[0].size,
-        "source_kind": result.source_kind,
-        "encoding": result.encoding,
-        "status": "parsed" if parsed else "quarantined",
-        "quarantine_reason": None if parsed else result.status,
-        "quarantine_message": None if parsed else (errors[0].message if errors else result.status),
-        "format": rec.get("format"),
-        "table3_layout": result.meta.get("table3_layout"),
-        "agency": rec.get("agency"),
-        "report_year": rec.get("year"),
-        "publish_date": datetime.strptime(date, "%Y-%m-%d").date() if date else None,
-        "source_url": result.meta.get("source_url"),
-        "fee_reported": fee.get("fee_reported"),
-        "fee_charged": fee.get("fee_charged"),
-        "fee_amount_yuan": fee.get("fee_amount_yuan"),
-        "fee_text_raw": fee.get("fee_text_raw"),
-        "agency_year_key": agency_year_key(rec.get("agency"), rec.get("year")) if parsed else None,
+        **fields,
         "duplicate_of": None,
-        "is_canonical": parsed,
         "parser_version": PARSER_VERSION,
         "loaded_at": loaded_at,
-        "script": result.meta.get("script"),
     }
 
 
@@ -170,56 +144,43 @@ def _discovery_row(f: RawFile, loaded_at: datetime) -> dict:
     return row
 
 
-_ARROW_TYPES = {
-    "file_paths": pa.list_(pa.string()),
-    "file_paths_bytes": pa.list_(pa.binary()),
-    "size_bytes": pa.int64(),
-    "report_year": pa.int32(),
-    "publish_date": pa.date32(),
-    "fee_reported": pa.bool_(),
-    "fee_charged": pa.bool_(),
-    "fee_amount_yuan": pa.float64(),
-    "is_canonical": pa.bool_(),
-    "loaded_at": pa.timestamp("us"),
-}
-
-
-def _reports_table(rows: list[dict]) -> pa.Table:
-    return pa.table(
-        {c: pa.array([r[c] for r in rows], type=_ARROW_TYPES.get(c, pa.string())) for c in REPORT_COLUMNS}
-    )
-
-
-def _cells_table(rows: list[tuple]) -> pa.Table:
-    cols = list(zip(*rows, strict=True)) if rows else [[] for _ in CELL_COLUMNS]
-    types = (
-        [pa.string()] * 4
-        + [pa.float64(), pa.string(), pa.int32(), pa.int64(), pa.int32()]
-        + [pa.string()] * 2
-    )
-    return pa.table({c: pa.array(list(v), type=t) for c, v, t in zip(CELL_COLUMNS, cols, types, strict=True)})
-
-
-def _issues_table(rows: list[tuple]) -> pa.Table:
-    cols = list(zip(*rows, strict=True)) if rows else [[] for _ in ISSUE_COLUMNS]
-    types = [pa.string(), pa.int32()] + [pa.string()] * 5
-    return pa.table(
-        {c: pa.array(list(v), type=t) for c, v, t in zip(ISSUE_COLUMNS, cols, types, strict=True)}
-    )
-
-
 def connect(settings: Settings) -> duckdb.DuckDBPyConnection:
     settings.db_path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(settings.db_path))
     con.execute("create schema if not exists raw")
     for ddl in ALL_DDL:
         con.execute(ddl)
+    hash_cache.create(con)
     # Columns added after the first release of the schema.
     con.execute("alter table raw.reports add column if not exists script varchar")
     con.execute("alter table raw.reports add column if not exists file_paths_bytes blob[]")
     con.execute("alter table raw.reports add column if not exists path_decoding varchar")
     _add_cell_status(con)
+    _drop_cells_key(con)
+    if MEMORY_LIMIT:
+        con.execute(f"set memory_limit = '{MEMORY_LIMIT.replace(chr(39), '')}'").fetchall()
+        con.execute("set preserve_insertion_order = false").fetchall()  # DuckDB 2.0: fetch before next query
     return con
+
+
+def _drop_cells_key(con: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild a raw.report_cells made with a primary key without it (schema.py says why)."""
+    keyed = con.execute(
+        "select count(*) from duckdb_constraints() where schema_name = 'raw' "
+        "and table_name = 'report_cells' and constraint_type = 'PRIMARY KEY'"
+    ).fetchone()[0]
+    if not keyed:
+        return
+    con.execute("begin transaction")
+    try:
+        con.execute("alter table raw.report_cells rename to report_cells_keyed")
+        con.execute(REPORT_CELLS_DDL)
+        con.execute("insert into raw.report_cells by name select * from raw.report_cells_keyed")
+        con.execute("drop table raw.report_cells_keyed")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
 
 
 def _add_cell_status(con: duckdb.DuckDBPyConnection) -> None:
@@ -250,6 +211,19 @@ def _add_cell_status(con: duckdb.DuckDBPyConnection) -> None:
         raise
 
 
+@contextlib.contextmanager
+def _registered(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table):
+    con.register(name, table)
+    try:
+        yield
+    finally:
+        con.unregister(name)
+
+
+def _ids(values: Iterable[str]) -> pa.Table:
+    return pa.table({"report_id": pa.array(list(values), type=pa.string())})
+
+
 def load_raw(
     settings: Settings, parse: ParseFn = parse_bytes, progress: Callable[[int, int], None] | None = None
 ) -> LoadSummary:
@@ -259,115 +233,105 @@ def load_raw(
     """
     summary = LoadSummary()
     loaded_at = datetime.now(UTC).replace(tzinfo=None)
-    files = discover(settings.raw_dir, settings.max_bytes)
-    summary.files = len(files)
-    by_hash: dict[str, list[RawFile]] = {}
-    rows: dict[str, dict] = {}
-    for f in files:
-        if f.sha256 is None:
-            rows[_quarantine_id(f.relpath)] = _discovery_row(f, loaded_at)
-        else:
-            by_hash.setdefault(f.sha256, []).append(f)
-    summary.same_bytes_paths = sum(len(v) - 1 for v in by_hash.values())
-
     con = connect(settings)
-    stack = ExitStack()  # the worker pool lives for the whole load, not per batch
+    stack = ExitStack()  # the worker pool and the batch writer live for the whole load
     try:
+        files = discover(settings.raw_dir, settings.max_bytes, hash_cache.read(con))
+        summary.files = len(files)
+        summary.hashed = sum(f.hashed_now for f in files)
+        by_hash: dict[str, list[RawFile]] = {}
+        unhashed: list[dict] = []  # quarantined during discovery: rewritten each time (few, small)
+        for f in files:
+            if f.sha256 is None:
+                unhashed.append(_discovery_row(f, loaded_at))
+            else:
+                by_hash.setdefault(f.sha256, []).append(f)
+        summary.same_bytes_paths = sum(len(v) - 1 for v in by_hash.values())
+
         con.execute("begin transaction")
-        existing = {
-            r[0]: r
-            for r in con.execute(
-                f"select {', '.join(REPORT_COLUMNS)} from raw.reports where parser_version = ?",
+        current = {  # report_id -> (quarantine_reason, path bytes, agency_year_key), this parser version
+            rid: (reason, [bytes(p) for p in paths], key)
+            for rid, reason, paths, key in con.execute(
+                f"select report_id, quarantine_reason, {_PATHS_SQL}, agency_year_key from raw.reports "
+                "where parser_version = ?",
                 [PARSER_VERSION],
             ).fetchall()
         }
+        keep: set[str] = set()
+        moved: list[dict] = []  # kept reports whose paths changed
         todo: list[tuple[str, list[RawFile]]] = []
         for sha, group in by_hash.items():
-            old = existing.get(sha)
-            old_row = dict(zip(REPORT_COLUMNS, old, strict=True)) if old is not None else None
-            if old_row is not None and old_row["quarantine_reason"] not in RETRY_REASONS:
-                old_row.update(_path_fields(group))
-                rows[sha] = old_row
+            old = current.get(sha)
+            if old is not None and old[0] not in RETRY_REASONS:
+                keep.add(sha)
                 summary.unchanged += 1
+                if old[1] != [f.path_bytes for f in group]:
+                    moved.append({"report_id": sha, **_path_fields(group)})
             else:
                 todo.append((sha, group))
-        # Reports whose file left raw/, and reports about to be re-parsed, lose their old rows.
-        stale = [
-            rid for (rid,) in con.execute("select report_id from raw.reports").fetchall() if rid not in rows
-        ]
         old_paths = {
-            bytes(p)
-            for (p,) in con.execute(
-                "select unnest(coalesce(file_paths_bytes, list_transform(file_paths, lambda p: encode(p)))) "
-                "from raw.reports"
-            ).fetchall()
+            bytes(p) for (p,) in con.execute(f"select unnest({_PATHS_SQL}) from raw.reports").fetchall()
         }
         summary.removed = len(old_paths - {f.path_bytes for f in files})
+        # Reports whose file left raw/, reports about to be parsed again, and the discovery rows go.
+        stale = {
+            rid: key
+            for rid, key in con.execute("select report_id, agency_year_key from raw.reports").fetchall()
+            if rid not in keep
+        }
+        affected = {key for key in stale.values() if key}  # agency-years whose canonical report may change
+        affected.update(current[row["report_id"]][2] for row in moved if current[row["report_id"]][2])
         if stale:
-            stale_table = pa.table({"report_id": pa.array(stale, type=pa.string())})
-            con.register("stale_ids", stale_table)
-            for table in ("report_cells", "parse_issues"):
-                con.execute(f"delete from raw.{table} where report_id in (select report_id from stale_ids)")
-            con.unregister("stale_ids")
+            with _registered(con, "stale_ids", _ids(stale)):
+                for table in ("report_cells", "parse_issues", "reports"):
+                    con.execute(f"delete from raw.{table} where report_id in (from stale_ids)")
+        if moved:
+            _update_paths(con, moved)
+        write_reports(con, unhashed)
+
         pool = None
         if parse is parse_bytes and todo:  # the default parser runs under the per-file budget
             workers = min(os.cpu_count() or 1, len(todo))
             pool = stack.enter_context(BudgetPool(Budget.of(settings), workers))
+        writer = BatchWriter(con)
+        stack.callback(writer.close)
         raw_dir = settings.raw_dir.resolve()
         if progress:
             progress(0, len(todo))
-        for start in range(0, len(todo), BATCH):
-            batch = todo[start : start + BATCH]
-            inputs = [_task(raw_dir, sha, group[0], settings.max_bytes) for sha, group in batch]
-            cells: list[tuple] = []
-            issues: list[tuple] = []
-            for (sha, group), (result, result_cells) in zip(
-                batch, _parse_all(inputs, parse, pool), strict=True
-            ):
-                rows[sha] = _report_row(sha, group, result, loaded_at)
-                summary.reparsed += 1
-                if progress:
-                    progress(summary.reparsed, len(todo))
-                cells.extend(result_cells)
-                issues.extend(
-                    (sha, n, i.code, i.severity, i.message, i.location, i.cell)
-                    for n, i in enumerate(result.issues, start=1)
-                )
-            _insert(
-                con,
-                "report_cells",
-                _cells_table(cells),
-                CELL_COLUMNS,
-                {"value": "cast(value as decimal(20, 6))"},
-            )
-            _insert(con, "parse_issues", _issues_table(issues), ISSUE_COLUMNS)
-        for row in rows.values():
-            if row["status"] == "parsed":
-                summary.parsed += 1
-            else:
-                reason = row["quarantine_reason"] or "unknown"
-                summary.quarantined[reason] = summary.quarantined.get(reason, 0) + 1
-        ordered = [rows[k] for k in sorted(rows)]
-        con.execute("delete from raw.reports")
-        _insert(
-            con,
-            "reports",
-            _reports_table(ordered),
-            REPORT_COLUMNS,
-            {"fee_amount_yuan": "cast(fee_amount_yuan as decimal(18, 2))"},
-        )
-        summary.agency_year_duplicates = _mark_duplicates(con)
+        tasks = [_task(raw_dir, sha, group[0], settings.max_bytes) for sha, group in todo]
+        batch = Batch()
+        for (sha, group), flat in zip(todo, _parse_all(tasks, parse, pool), strict=True):
+            batch.add(_report_row(sha, group, flat.fields, loaded_at), flat)
+            if flat.fields["agency_year_key"]:
+                affected.add(flat.fields["agency_year_key"])
+            summary.reparsed += 1
+            if progress:
+                progress(summary.reparsed, len(todo))
+            if len(batch) >= BATCH:
+                writer.put(batch)
+                batch = Batch()
+        writer.put(batch)
+        writer.close()
+        hash_cache.write(con, files)
+        summary.agency_year_duplicates = _mark_duplicates(con, affected)
         con.execute("delete from raw.template_rows")
         trows = template_rows()
         ttable = pa.table({c: pa.array([r[i] for r in trows]) for i, c in enumerate(TEMPLATE_COLUMNS)})
-        _insert(con, "template_rows", ttable, TEMPLATE_COLUMNS)
+        insert(con, "template_rows", ttable, TEMPLATE_COLUMNS)
+        for status, reason, count in con.execute(
+            "select status, quarantine_reason, count(*) from raw.reports group by all"
+        ).fetchall():
+            if status == "parsed":
+                summary.parsed += count
+            else:
+                summary.quarantined[reason or "unknown"] = count
         con.execute("commit")
     except BaseException:
         # A failed commit (disk full) has already rolled back: the original error is the one to show.
+        with contextlib.suppress(Exception):
+            stack.close()  # the writer first: it may be inserting on this connection
         with contextlib.suppress(duckdb.Error):
             con.execute("rollback")
-        with contextlib.suppress(Exception):
-            stack.close()
         with contextlib.suppress(Exception):
             con.close()
         raise
@@ -376,46 +340,58 @@ def load_raw(
     return summary
 
 
-def _insert(
-    con, table: str, data: pa.Table, columns: tuple[str, ...], casts: dict[str, str] | None = None
-) -> None:
-    if data.num_rows == 0:
-        return
-    casts = casts or {}
-    select = ", ".join(casts.get(c, c) for c in columns)
-    con.register("batch_rows", data)
-    try:
-        con.execute(f"insert into raw.{table} ({', '.join(columns)}) select {select} from batch_rows")
-    finally:
-        con.unregister("batch_rows")
+def _update_paths(con: duckdb.DuckDBPyConnection, moved: list[dict]) -> None:
+    """New path columns for reports whose bytes are unchanged but whose files moved or were copied."""
+    table = pa.table(
+        {
+            "report_id": pa.array([m["report_id"] for m in moved], type=pa.string()),
+            "file_name": pa.array([m["file_name"] for m in moved], type=pa.string()),
+            "file_paths": pa.array([m["file_paths"] for m in moved], type=pa.list_(pa.string())),
+            "file_paths_bytes": pa.array([m["file_paths_bytes"] for m in moved], type=pa.list_(pa.binary())),
+            "path_decoding": pa.array([m["path_decoding"] for m in moved], type=pa.string()),
+        }
+    )
+    with _registered(con, "moved_paths", table):
+        con.execute(
+            "update raw.reports set file_name = m.file_name, file_paths = m.file_paths, "
+            "file_paths_bytes = m.file_paths_bytes, path_decoding = m.path_decoding "
+            "from moved_paths m where raw.reports.report_id = m.report_id"
+        )
 
 
 # Canonical report of an agency-year (docs/operations.md): fewest error issues, then Simplified over
 # Traditional script (mirrors republish in Traditional), then most non-null cells, then file name.
+# Only the agency-years that gained, lost or renamed a report are ranked again (affected_keys).
 _DUPLICATES_SQL = """
-with stats as (
-    select
-        r.report_id,
-        r.agency_year_key,
-        r.script,
-        r.file_name,
-        (
-            select count(*) from raw.parse_issues i
-            where i.report_id = r.report_id and i.severity = 'error'
-        ) as errors,
-        (select count(value) from raw.report_cells c where c.report_id = r.report_id) as cells
-    from raw.reports r
-    where r.status = 'parsed' and r.agency_year_key is not null
+with candidates as (
+    select report_id, agency_year_key, script, file_name
+    from raw.reports
+    where status = 'parsed' and agency_year_key in (select agency_year_key from affected_keys)
+),
+errors as (
+    select report_id, count(*) as errors
+    from raw.parse_issues
+    where severity = 'error' and report_id in (select report_id from candidates)
+    group by report_id
+),
+cells as (
+    select report_id, count(value) as cells
+    from raw.report_cells
+    where report_id in (select report_id from candidates)
+    group by report_id
 ),
 ranked as (
     select
-        report_id,
-        first_value(report_id) over w as canonical_id,
+        c.report_id,
+        first_value(c.report_id) over w as canonical_id,
         row_number() over w as rank_in_key
-    from stats
+    from candidates c
+    left join errors e using (report_id)
+    left join cells n using (report_id)
     window w as (
-        partition by agency_year_key
-        order by errors, (script = 'traditional'), cells desc, file_name, report_id
+        partition by c.agency_year_key
+        order by coalesce(e.errors, 0), (c.script = 'traditional'), coalesce(n.cells, 0) desc,
+            c.file_name, c.report_id
     )
 )
 update raw.reports
@@ -427,6 +403,9 @@ where raw.reports.report_id = ranked.report_id
 """
 
 
-def _mark_duplicates(con) -> int:
-    con.execute(_DUPLICATES_SQL)
+def _mark_duplicates(con: duckdb.DuckDBPyConnection, affected: set[str]) -> int:
+    if affected:
+        keys = pa.table({"agency_year_key": pa.array(sorted(affected), type=pa.string())})
+        with _registered(con, "affected_keys", keys):
+            con.execute(_DUPLICATES_SQL)
     return con.execute("select count(*) from raw.reports where duplicate_of is not null").fetchone()[0]

@@ -34,7 +34,7 @@ from typing import Any
 from dagster_project.govreport.parse import parse_bytes
 from dagster_project.govreport.record import ERROR, PARSED, Issue, ParseResult
 
-from .cells import cell_rows
+from .cells import Flat, flatten
 from .files import (
     CHANGED,
     UNREADABLE,
@@ -127,29 +127,35 @@ def _reached_cap() -> bool:
 
 
 def _worker_main(conn, memory_mb: int | None) -> None:
+    """Run chunks of tasks: ``(fn, [(index, args), ...])``; one reply per task, as soon as it is done.
+
+    Each reply carries the worker's ``time.monotonic()`` at sending: the next task of the chunk starts
+    then, so the parent times every file on its own (CLOCK_MONOTONIC is system-wide).
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops us
     while True:
         try:
-            task = conn.recv()
+            message = conn.recv()
         except (EOFError, OSError):
             return
-        if task is None:
+        if message is None:
             return
-        fn, args = task
-        if memory_mb:
-            _cap_memory(memory_mb)
-        try:
-            reply: tuple[str, Any] = ("ok", fn(*args))
-        except MemoryError:
-            reply = ("memory", None)
-        except BaseException as exc:
-            reply = ("error", f"{type(exc).__name__}: {exc}")
-        if memory_mb:  # sending the reply must not fail for the budget of the file just done
-            _, hard = resource.getrlimit(resource.RLIMIT_AS)
-            resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
-        conn.send(reply)
-        if reply[0] == "memory":
-            return  # a fresh worker for the next file: this one's heap is in an unknown state
+        fn, chunk = message
+        for index, args in chunk:
+            if memory_mb:
+                _cap_memory(memory_mb)
+            try:
+                kind, value = "ok", fn(*args)
+            except MemoryError:
+                kind, value = "memory", None
+            except BaseException as exc:
+                kind, value = "error", f"{type(exc).__name__}: {exc}"
+            if memory_mb:  # sending the reply must not fail for the budget of the file just done
+                _, hard = resource.getrlimit(resource.RLIMIT_AS)
+                resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
+            conn.send((kind, index, value, time.monotonic()))
+            if kind == "memory":
+                return  # a fresh worker for the rest: this one's heap is in an unknown state
 
 
 # --- the parent side -------------------------------------------------------------------------------
@@ -165,20 +171,30 @@ def _context():
 class _Worker:
     proc: Any
     conn: Any
-    task: int | None = None
-    started: float = 0.0
-    killed: bool = False
+    queue: deque = field(default_factory=deque)  # indices sent and not answered, in the order they run
+    started: float = 0.0  # when queue[0] started (time.monotonic)
+    done: int = 0  # tasks answered
+
+
+CHUNK = 8  # tasks per message to a worker (fewer round trips; each task is still timed on its own)
+MAX_TASKS = 1000  # a worker is replaced after this many tasks, so caches it grows stay bounded
 
 
 @dataclass
 class BudgetPool:
-    """A small process pool that runs one task per worker at a time under ``budget``.
+    """A small process pool that runs tasks in workers, each task under ``budget``.
 
-    ``imap`` yields results in input order; a task over budget yields ``Exceeded`` instead.
+    Tasks go to a worker in chunks (up to ``chunk`` per message, two chunks ahead, so a worker never
+    waits for the parent), and the worker answers each task as soon as it is done, so every task is
+    timed on its own. A task over budget yields ``Exceeded``; the tasks queued behind it in the same
+    worker are given to another worker. A worker is replaced after ``max_tasks`` tasks.
+    ``imap`` yields results in input order.
     """
 
     budget: Budget
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    chunk: int = CHUNK
+    max_tasks: int | None = MAX_TASKS
 
     def __post_init__(self) -> None:
         self._ctx = _context()
@@ -200,29 +216,46 @@ class BudgetPool:
         self._pool.append(worker)
         return worker
 
-    def _retire(self, worker: _Worker, kill: bool) -> None:
+    def _retire(self, worker: _Worker, kill: bool, pending: deque | None = None) -> None:
+        """Stop ``worker``; the tasks it still held (after the one being judged) go back to ``pending``."""
+        if pending is not None:
+            pending.extendleft(reversed(worker.queue))
+        worker.queue.clear()
         if kill:
-            worker.killed = True
             worker.proc.kill()
         worker.proc.join(timeout=30)
         worker.conn.close()
         self._pool.remove(worker)
 
-    def _dispatch(self, fn: Callable, pending: deque, items: list) -> None:
+    def _worn(self, worker: _Worker) -> bool:
+        return self.max_tasks is not None and worker.done + len(worker.queue) >= self.max_tasks
+
+    def _dispatch(self, fn: Callable, pending: deque, items: list, size: int) -> None:
         while pending:
-            idle = next((w for w in self._pool if w.task is None), None)
-            if idle is None:
-                if len(self._pool) >= self.workers:
-                    return
-                idle = self._start()
-            index = pending[0]
+            for worn in [w for w in self._pool if not w.queue and self._worn(w)]:
+                with contextlib.suppress(OSError):
+                    worn.conn.send(None)  # recycled: it exits after its last task
+                self._retire(worn, kill=False)
+            ready = [w for w in self._pool if len(w.queue) < 2 * size and not self._worn(w)]
+            if ready:
+                worker = min(ready, key=lambda w: len(w.queue))
+            elif len(self._pool) < self.workers:
+                worker = self._start()
+            else:
+                return
+            room = 2 * size - len(worker.queue)
+            if self.max_tasks is not None:
+                room = min(room, self.max_tasks - worker.done - len(worker.queue))
+            take = [pending.popleft() for _ in range(min(size, room, len(pending)))]
             try:
-                idle.conn.send((fn, items[index]))
+                worker.conn.send((fn, [(i, items[i]) for i in take]))
             except (BrokenPipeError, EOFError, OSError):
-                self._retire(idle, kill=True)  # died while idle: the task was not started
+                pending.extendleft(reversed(take))  # not started: another worker takes them
+                self._retire(worker, kill=True, pending=pending)
                 continue
-            pending.popleft()
-            idle.task, idle.started = index, time.monotonic()
+            if not worker.queue:
+                worker.started = time.monotonic()
+            worker.queue.extend(take)
 
     def _died(self, worker: _Worker) -> Exceeded:
         code = worker.proc.exitcode
@@ -235,41 +268,53 @@ class BudgetPool:
             )
         return Exceeded("crash", f"the parse worker died ({how})")
 
-    def _collect(self, results: dict[int, Any]) -> None:
-        busy = [w for w in self._pool if w.task is not None]
+    def _receive(self, worker: _Worker, results: dict[int, Any], pending: deque) -> None:
+        """Take every reply ``worker`` has sent; judge the task it was on if it died."""
+        while worker.queue:
+            try:
+                if not worker.conn.poll():
+                    if worker.proc.is_alive():
+                        return
+                    raise EOFError
+                kind, index, value, sent = worker.conn.recv()
+            except (EOFError, OSError):
+                worker.proc.join(timeout=30)
+                results[worker.queue.popleft()] = self._died(worker)
+                self._retire(worker, kill=True, pending=pending)
+                return
+            assert index == worker.queue[0], "a worker answers its tasks in order"
+            worker.queue.popleft()
+            worker.done += 1
+            worker.started = sent  # the next task of the chunk started when this reply was sent
+            if kind == "ok":
+                results[index] = value
+            elif kind == "memory":
+                results[index] = Exceeded("memory", self._memory_message())
+                worker.proc.join(timeout=30)
+                self._retire(worker, kill=False, pending=pending)
+                return
+            else:
+                results[index] = Exceeded("crash", f"the parse worker failed: {value}")
+
+    def _collect(self, results: dict[int, Any], pending: deque) -> None:
+        busy = [w for w in self._pool if w.queue]
         if not busy:
             return
         timeout = None
         if self.budget.seconds:
             timeout = max(0.0, min(w.started for w in busy) + self.budget.seconds - time.monotonic())
-        ready = wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], timeout)
+        wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], timeout)
+        for worker in busy:  # every one, so a reply that came in just now is not judged as late
+            self._receive(worker, results, pending)
         now = time.monotonic()
-        for worker in busy:
-            index = worker.task
-            assert index is not None
-            if worker.conn in ready or worker.proc.sentinel in ready:
-                try:
-                    kind, value = worker.conn.recv()
-                except (EOFError, OSError):
-                    worker.proc.join(timeout=30)
-                    results[index] = self._died(worker)
-                    self._retire(worker, kill=True)
-                    continue
-                worker.task = None
-                if kind == "ok":
-                    results[index] = value
-                elif kind == "memory":
-                    results[index] = Exceeded("memory", self._memory_message())
-                    self._retire(worker, kill=False)
-                else:
-                    results[index] = Exceeded("crash", f"the parse worker failed: {value}")
-            elif self.budget.seconds and now - worker.started >= self.budget.seconds:
-                results[index] = Exceeded(
+        for worker in [w for w in self._pool if w.queue]:
+            if self.budget.seconds and now - worker.started >= self.budget.seconds:
+                results[worker.queue.popleft()] = Exceeded(
                     "time",
                     f"parsing took longer than the {self.budget.seconds:g} s time budget "
                     "(GOVREPORT_PARSE_TIMEOUT); the worker was killed",
                 )
-                self._retire(worker, kill=True)
+                self._retire(worker, kill=True, pending=pending)
 
     def _memory_message(self) -> str:
         return (
@@ -280,23 +325,25 @@ class BudgetPool:
     def imap(self, fn: Callable, items: Iterable[tuple]) -> Iterator[Any]:
         """``fn(*item)`` for every item, in a worker, in input order (``Exceeded`` when over budget)."""
         items = list(items)
+        # Small jobs are spread over every worker; large ones go in chunks of ``self.chunk``.
+        size = max(1, min(self.chunk, len(items) // (4 * self.workers)))
         pending = deque(range(len(items)))
         results: dict[int, Any] = {}
         nxt = 0
         while nxt < len(items):
-            self._dispatch(fn, pending, items)
-            self._collect(results)
+            self._dispatch(fn, pending, items, size)
+            self._collect(results, pending)
             while nxt in results:
                 yield results.pop(nxt)
                 nxt += 1
 
     def close(self) -> None:
         for worker in list(self._pool):
-            if worker.task is None:
+            if not worker.queue:
                 with contextlib.suppress(OSError):
                     worker.conn.send(None)
         for worker in list(self._pool):
-            worker.proc.join(timeout=5 if worker.task is None else 0)
+            worker.proc.join(timeout=5 if not worker.queue else 0)
             self._retire(worker, kill=worker.proc.is_alive())
 
 
@@ -355,14 +402,12 @@ def read_and_parse(
 
 def parse_entry(
     raw_dir: str, open_rel: bytes, shown: str, name: str, sha256: str, max_bytes: int, parse=parse_bytes
-) -> tuple[ParseResult, list[tuple]]:
-    """Read, parse and flatten one file; the bulky provenance travels as plain cell tuples only."""
+) -> Flat:
+    """Read, parse and flatten one file: the report's columns, issues and cells as plain values."""
     result = read_and_parse(raw_dir, open_rel, shown, name, sha256, max_bytes, parse)
     if memory_exhausted(result):
         raise MemoryError
-    cells = list(cell_rows(sha256, result)) if result.status == PARSED else []
-    result.provenance = {}
-    return result, cells
+    return flatten(result)
 
 
 def parse_path(path: str, provenance: bool) -> tuple[dict, bool]:
