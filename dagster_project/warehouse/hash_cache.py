@@ -32,6 +32,7 @@ import duckdb
 import pyarrow as pa
 
 from .files import RawFile
+from .writer import run_on
 
 DDL = (
     "create schema if not exists ingest",
@@ -78,14 +79,7 @@ def write(con: duckdb.DuckDBPyConnection, files: list[RawFile]) -> None:
         [f.sha256 for f in fresh],
     ]
     rows = pa.table({c: pa.array(v, type=t) for c, v, t in zip(_COLUMNS, columns, _TYPES, strict=True)})
-    con.register("hash_present", present)
-    con.register("hash_fresh", rows)
-    try:
-        con.execute(
-            "delete from ingest.file_hashes where path not in (select path from hash_present) "
-            "or path in (select path from hash_fresh)"
-        )
-        con.execute(f"insert into ingest.file_hashes select {', '.join(_COLUMNS)} from hash_fresh")
-    finally:
-        con.unregister("hash_present")
-        con.unregister("hash_fresh")
+    # run_on, not con.register: a registered table would stay in memory until the commit (writer.py).
+    run_on(con, present, "delete from ingest.file_hashes where path not in (select path from arrow_rows)")
+    run_on(con, rows, "delete from ingest.file_hashes where path in (select path from arrow_rows)")
+    run_on(con, rows, f"insert into ingest.file_hashes select {', '.join(_COLUMNS)} from arrow_rows")

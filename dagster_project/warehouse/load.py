@@ -35,7 +35,7 @@ from .settings import Settings
 from .template_rows import COLUMNS as TEMPLATE_COLUMNS
 from .template_rows import template_rows
 from .workers import OVER_BUDGET, Budget, BudgetPool, Exceeded, over_budget, parse_entry
-from .writer import REPORT_COLUMNS, Batch, BatchWriter, insert, write_reports
+from .writer import REPORT_COLUMNS, Batch, BatchWriter, insert, run_on, write_reports
 
 ParseFn = Callable[[bytes, str], ParseResult]
 BATCH = 500  # files per batch written (bounds memory: a batch holds ~125,000 cells)
@@ -211,15 +211,6 @@ def _add_cell_status(con: duckdb.DuckDBPyConnection) -> None:
         raise
 
 
-@contextlib.contextmanager
-def _registered(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table):
-    con.register(name, table)
-    try:
-        yield
-    finally:
-        con.unregister(name)
-
-
 def _ids(values: Iterable[str]) -> pa.Table:
     return pa.table({"report_id": pa.array(list(values), type=pa.string())})
 
@@ -282,9 +273,9 @@ def load_raw(
         affected = {key for key in stale.values() if key}  # agency-years whose canonical report may change
         affected.update(current[row["report_id"]][2] for row in moved if current[row["report_id"]][2])
         if stale:
-            with _registered(con, "stale_ids", _ids(stale)):
-                for table in ("report_cells", "parse_issues", "reports"):
-                    con.execute(f"delete from raw.{table} where report_id in (from stale_ids)")
+            stale_ids = _ids(stale)
+            for table in ("report_cells", "parse_issues", "reports"):
+                run_on(con, stale_ids, f"delete from raw.{table} where report_id in (from arrow_rows)")
         if moved:
             _update_paths(con, moved)
         write_reports(con, unhashed)
@@ -351,22 +342,23 @@ def _update_paths(con: duckdb.DuckDBPyConnection, moved: list[dict]) -> None:
             "path_decoding": pa.array([m["path_decoding"] for m in moved], type=pa.string()),
         }
     )
-    with _registered(con, "moved_paths", table):
-        con.execute(
-            "update raw.reports set file_name = m.file_name, file_paths = m.file_paths, "
-            "file_paths_bytes = m.file_paths_bytes, path_decoding = m.path_decoding "
-            "from moved_paths m where raw.reports.report_id = m.report_id"
-        )
+    run_on(
+        con,
+        table,
+        "update raw.reports set file_name = m.file_name, file_paths = m.file_paths, "
+        "file_paths_bytes = m.file_paths_bytes, path_decoding = m.path_decoding "
+        "from arrow_rows m where raw.reports.report_id = m.report_id",
+    )
 
 
 # Canonical report of an agency-year (docs/operations.md): fewest error issues, then Simplified over
 # Traditional script (mirrors republish in Traditional), then most non-null cells, then file name.
-# Only the agency-years that gained, lost or renamed a report are ranked again (affected_keys).
+# Only the agency-years that gained, lost or renamed a report are ranked again (their keys: arrow_rows).
 _DUPLICATES_SQL = """
 with candidates as (
     select report_id, agency_year_key, script, file_name
     from raw.reports
-    where status = 'parsed' and agency_year_key in (select agency_year_key from affected_keys)
+    where status = 'parsed' and agency_year_key in (select agency_year_key from arrow_rows)
 ),
 errors as (
     select report_id, count(*) as errors
@@ -406,6 +398,5 @@ where raw.reports.report_id = ranked.report_id
 def _mark_duplicates(con: duckdb.DuckDBPyConnection, affected: set[str]) -> int:
     if affected:
         keys = pa.table({"agency_year_key": pa.array(sorted(affected), type=pa.string())})
-        with _registered(con, "affected_keys", keys):
-            con.execute(_DUPLICATES_SQL)
+        run_on(con, keys, _DUPLICATES_SQL)
     return con.execute("select count(*) from raw.reports where duplicate_of is not null").fetchone()[0]
