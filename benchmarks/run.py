@@ -136,6 +136,15 @@ def stages(refresh: Refresh) -> dict[str, float]:
     return out
 
 
+def stage_peaks(refresh: Refresh) -> dict[str, int]:
+    """Peak RSS of the process tree within each stage (the steps grouped as in ``STAGES``)."""
+    out = dict.fromkeys(STAGE_ORDER, 0)
+    for key in refresh.steps:
+        stage = STAGES.get(key, "analysis")
+        out[stage] = max(out[stage], refresh.peak_during(key))
+    return out
+
+
 def corpus_dir(n: int) -> Path:
     return generate(OUT / f"synthetic_{n}", n)
 
@@ -250,6 +259,11 @@ def refresh_lines(results: list[Result]) -> list[str]:
         cells = [f"{s['parse+load']:.1f} s", f"{rate:,.0f}/s", *(f"{s[k]:.1f} s" for k in STAGE_ORDER[1:]),
                  f"{f.wall_s:.1f} s", _gb(f.peak), _gb(f.peak_during("raw_tables"))]  # fmt: skip
         lines.append(f"| {r.n:,} | " + " | ".join(cells) + " |")
+    lines += ["", "Peak RSS of the process tree within each stage of the full refresh:", "",
+              "| N | " + " | ".join(STAGE_ORDER[:-1]) + " |", "|---|" + "---|" * (len(STAGE_ORDER) - 1)]  # fmt: skip
+    for r in results:
+        peaks = stage_peaks(r.full)
+        lines.append(f"| {r.n:,} | " + " | ".join(_gb(peaks[k]) for k in STAGE_ORDER[:-1]) + " |")
     big = [r for r in results if r.n == 100_000]
     if big:
         f = big[0].full

@@ -61,3 +61,34 @@ def test_asset_graph_snapshot():
     assert any(k.name.startswith("unique_") for k in graph.asset_check_keys)
     assert defs.resolve_job_def("refresh_all") is not None
     assert defs.resolve_sensor_def("raw_files_sensor") is not None
+
+
+def test_publish_does_not_wait_for_gx():
+    """The published copy depends on the marts only: GX runs after it, so a new report reaches readers
+    without waiting for the suites (their results flag reports, they change no number)."""
+    from dagster_project.definitions import defs
+
+    snaps = defs.resolve_job_def("refresh_all").get_job_snapshot().dep_structure_snapshot
+    upstream = {
+        s.node_name: {o.node_name for d in s.input_dep_snaps for o in d.upstream_output_snaps}
+        for s in snaps.node_invocation_snaps
+    }
+    assert "published_warehouse" in upstream["gx_checks"]
+    assert "gx_checks" not in upstream["published_warehouse"]
+
+
+def test_dbt_resource_reports_the_dbt_it_runs():
+    """The resource skips dagster-dbt's `dbt --version` subprocess: the version it reports instead must
+    be the one the configured executable prints."""
+    import re
+    import subprocess
+
+    from dagster_project.defs.dbt import defs as dbt_defs
+
+    resource = dbt_defs.resources["dbt"]
+    printed = subprocess.run([resource.dbt_executable, "--version"], capture_output=True, text=True).stdout
+    core = re.search(r"Core:\s*\n\s*- installed:\s*(\d+\.\d+\.\d+)", printed) or re.search(
+        r"(\d+\.\d+\.\d+)", printed
+    )
+    assert str(resource._cli_version) == core.group(1)
+    assert resource._initialize_dbt_core_adapter([]) is None
