@@ -1,6 +1,9 @@
 -- One row per parsed report with its version: everything a per-report model's rows for that report
 -- depend on besides the report's own cells (which change only with a re-parse, hence loaded_at). The
 -- incremental models (macros/report_incremental.sql) rebuild a report when its version changes.
+-- A table, not a view: each incremental model compares it with its state several times per build.
+{{ config(materialized='table') }}
+
 with
 
 reports as (
