@@ -171,7 +171,9 @@ def name_mentions(doc: str, agency: str | None) -> list[NameMention]:
     c = compact(doc)
     rules = patterns()["renames"]
     out: list[NameMention] = []
-    for pattern in rules["stated"]:
+    for pattern, literal in zip(rules["stated"], rules["stated_literals"], strict=True):
+        if literal not in c.text:  # no match is possible: skip a scan that tries every position
+            continue
         for m in compiled(pattern).finditer(c.text):
             groups = m.groupdict()
             start, end = c.span(*m.span())
@@ -181,7 +183,9 @@ def name_mentions(doc: str, agency: str | None) -> list[NameMention]:
             )
     # The signature is the last "<name><date>" of the document; crawled pages add chrome after it.
     tail_from = max(0, len(c.text) - 600)
-    signatures = list(compiled(rules["signature"]).finditer(c.text, tail_from))
+    # Every signature ends with a date: without one in the tail there is nothing to scan for.
+    dated = compiled(rules["signature_date"]).search(c.text, tail_from)
+    signatures = list(compiled(rules["signature"]).finditer(c.text, tail_from)) if dated else []
     if signatures and agency:
         m = signatures[-1]
         name = _trim_signature(m.group("name"), agency)

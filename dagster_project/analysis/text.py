@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from bisect import bisect_right
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from dagster_project.govreport.decode import UndecodableError, decode
@@ -66,32 +67,48 @@ def document_text(data: bytes, name: str = "") -> str | None:
 
 @dataclass(frozen=True)
 class Compact:
-    """``text`` without whitespace, each character NFKC-folded; ``offsets[i]`` is the position of
-    ``text[i]`` in the document."""
+    """``text`` without whitespace, each character NFKC-folded; ``text[i]`` sits in the document at
+    ``runs[k][0] + (i - runs[k][1])``, where run ``k`` (document start, compact start) is the last run
+    starting at or before ``i``: the characters of a run of non-whitespace map one to one."""
 
     text: str
-    offsets: list[int]
+    runs: list[tuple[int, int]]
     length: int  # length of the document
+
+    def _offset(self, i: int) -> int:
+        k = bisect_right(self.runs, i, key=lambda run: run[1]) - 1
+        doc_start, compact_start = self.runs[k]
+        return doc_start + (i - compact_start)
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Document offsets ``[start, end)`` of the compact range ``[start, end)``."""
-        if start >= len(self.offsets):
+        if start >= len(self.text):
             return self.length, self.length
-        return self.offsets[start], self.offsets[end - 1] + 1 if end > start else self.offsets[start]
+        return self._offset(start), self._offset(end - 1) + 1 if end > start else self._offset(start)
 
 
+_NON_SPACE = re.compile(r"\S+")  # \S is the complement of str.isspace() for str patterns
+
+
+@lru_cache(maxsize=4096)
+def _fold(c: str) -> str:
+    folded = unicodedata.normalize("NFKC", c)
+    return folded if len(folded) == 1 else c
+
+
+@lru_cache(maxsize=2)  # claims and name mentions read the same document one after the other
 def compact(doc: str, start: int = 0, end: int | None = None) -> Compact:
     end = len(doc) if end is None else end
-    chars: list[str] = []
-    offsets: list[int] = []
-    for i in range(start, end):
-        c = doc[i]
-        if c.isspace():
-            continue
-        folded = unicodedata.normalize("NFKC", c)
-        chars.append(folded if len(folded) == 1 else c)
-        offsets.append(i)
-    return Compact("".join(chars), offsets, len(doc))
+    parts: list[str] = []
+    runs: list[tuple[int, int]] = []
+    size = 0
+    for m in _NON_SPACE.finditer(doc, start, end):
+        run = m.group()
+        runs.append((m.start(), size))
+        # ASCII is NFKC-stable; anything else is folded one character at a time.
+        parts.append(run if run.isascii() else "".join(map(_fold, run)))
+        size += len(run)
+    return Compact("".join(parts), runs, len(doc))
 
 
 def to_number(token: str) -> float | None:

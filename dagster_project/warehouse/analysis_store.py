@@ -28,9 +28,11 @@ from dagster_project.analysis.similarity import previous_reports, similarity_tab
 from dagster_project.analysis.text import version
 
 from .settings import Settings
+from .writer import run_on
 
 SCHEMA = "analysis"
 PARALLEL_MIN = 64  # below this many files a process pool costs more than it saves
+WRITE_BATCH = 2_000  # reports analysed per insert: memory stays flat in the number of reports
 
 SECTIONS_SCHEMA = {
     "report_id": pl.String,
@@ -117,23 +119,16 @@ def connect(settings: Settings) -> duckdb.DuckDBPyConnection:
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
     if frame.height == 0:
         return
-    con.register("frame_rows", frame.to_arrow())
-    try:
-        cols = ", ".join(frame.columns)
-        con.execute(f"insert into {SCHEMA}.{table} ({cols}) select {cols} from frame_rows")
-    finally:
-        con.unregister("frame_rows")
+    cols = ", ".join(frame.columns)
+    # Not register/unregister: inside a transaction DuckDB keeps each batch until the commit (run_on).
+    run_on(con, frame.to_arrow(), f"insert into {SCHEMA}.{table} ({cols}) select {cols} from arrow_rows")
 
 
 def _delete_reports(con: duckdb.DuckDBPyConnection, table: str, report_ids: Iterable[str]) -> None:
     ids = pl.DataFrame({"report_id": sorted(set(report_ids))}, schema={"report_id": pl.String})
     if ids.height == 0:
         return
-    con.register("gone_ids", ids.to_arrow())
-    try:
-        con.execute(f"delete from {SCHEMA}.{table} where report_id in (select report_id from gone_ids)")
-    finally:
-        con.unregister("gone_ids")
+    run_on(con, ids.to_arrow(), f"delete from {SCHEMA}.{table} where report_id in (select report_id from arrow_rows)")
 
 
 # --- narratives --------------------------------------------------------------------------------------
@@ -259,26 +254,33 @@ def refresh_narratives(settings: Settings) -> NarrativeSummary:
             if rid not in done
         ]
         summary.reused = summary.reports - len(todo)
+        # Rows of a report to analyse are of another analysis version, or of none: all of them are in
+        # ``stale``, so they go first and the new rows are written in batches (memory stays bounded).
+        for table in ("report_sections", "narrative_claims", "agency_mentions"):
+            _delete_reports(con, table, stale)
         rows: tuple[list[dict], list[dict], list[dict]] = ([], [], [])
-        analysed: list[str] = []
+
+        def flush() -> None:
+            for table, acc, schema in zip(
+                ("report_sections", "narrative_claims", "agency_mentions"),
+                rows,
+                (SECTIONS_SCHEMA, CLAIMS_SCHEMA, MENTIONS_SCHEMA),
+                strict=True,
+            ):
+                _insert(con, table, pl.DataFrame(acc, schema=schema))
+                acc.clear()
+
         for report_id, _status, result in _run(todo):
             if result is None:
                 summary.skipped += 1
                 continue
             summary.analysed += 1
             summary.unreadable += result.status != "ok"
-            analysed.append(report_id)
             for acc, new in zip(rows, _frames(report_id, result, v), strict=True):
                 acc.extend(new)
-        for table in ("report_sections", "narrative_claims", "agency_mentions"):
-            _delete_reports(con, table, stale | set(analysed))
-        for table, acc, schema in zip(
-            ("report_sections", "narrative_claims", "agency_mentions"),
-            rows,
-            (SECTIONS_SCHEMA, CLAIMS_SCHEMA, MENTIONS_SCHEMA),
-            strict=True,
-        ):
-            _insert(con, table, pl.DataFrame(acc, schema=schema))
+            if summary.analysed % WRITE_BATCH == 0:
+                flush()
+        flush()
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
