@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,7 +30,7 @@ from dagster_project.govreport.record import ERROR, PARSER_FAILURE, Issue, Parse
 from . import hash_cache
 from .cells import Flat, flatten
 from .files import CHANGED, UNREADABLE, RawFile, discover, least_faithful
-from .schema import ALL_DDL, REPORT_CELLS_DDL
+from .schema import ALL_DDL, UNKEYED_DDL
 from .settings import Settings
 from .template_rows import COLUMNS as TEMPLATE_COLUMNS
 from .template_rows import template_rows
@@ -39,12 +39,15 @@ from .writer import REPORT_COLUMNS, Batch, BatchWriter, insert, run_on, write_re
 
 ParseFn = Callable[[bytes, str], ParseResult]
 BATCH = 500  # files per batch written (bounds memory: a batch holds ~125,000 cells)
-# DuckDB's memory limit for the load (GOVREPORT_DUCKDB_MEMORY). DuckDB's default is 80% of RAM, and
-# it keeps every page it touched until then, so the load's memory grew with the warehouse (3.9 GB for
-# 10 M cells). With a limit, and without preserving insertion order (rows are read back by key),
-# DuckDB writes the transaction's full row groups out and evicts them: 10 M cells loaded in one
-# transaction in 1.5 GB RSS under a 1 GB limit.
-MEMORY_LIMIT = os.environ.get("GOVREPORT_DUCKDB_MEMORY", "1GB")
+# DuckDB's memory limit for the load (GOVREPORT_DUCKDB_MEMORY). DuckDB keeps every page it wrote or
+# read cached until its limit (default 80% of RAM), so without a small one the load's memory grows
+# with the warehouse: ~4 KB a report (the written cells, ~3 KB, stay cached), 0.4 GB at 100,000
+# reports under the former 1 GB limit. Without preserving insertion order (rows are read back by
+# key) DuckDB writes the transaction's full row groups out as it goes; what the load needs beyond
+# its cache (the row groups being filled, the duplicate ranking) spills to disk past the limit,
+# and no index lives in memory (schema.py). 128 MB: a load of 10,000 reports stays under it (its
+# speed is that of no limit); 100,000 load in the same memory and no slower per file.
+MEMORY_LIMIT = os.environ.get("GOVREPORT_DUCKDB_MEMORY", "128MB")
 # Quarantined for a reason that may not hold next time: parsed again on every refresh.
 RETRY_REASONS = (UNREADABLE, CHANGED, OVER_BUDGET)
 # A path list as bytes, also for rows written before file_paths_bytes existed.
@@ -82,9 +85,22 @@ def _safe_parse(parse: ParseFn, data: bytes, name: str) -> ParseResult:
         )
 
 
-def _task(raw_dir: Path, sha: str, f: RawFile, max_bytes: int) -> tuple:
-    """Arguments of ``workers.parse_entry`` for the first path holding these bytes."""
-    return (str(raw_dir), f.open_path, f.display, f.name, sha, max_bytes)
+class _Tasks(Sequence):
+    """Arguments of ``workers.parse_entry`` for the first path holding each report's bytes, made when a
+    worker takes the file (a list of them all would add ~260 bytes a file to the load's memory)."""
+
+    def __init__(self, raw_dir: Path, todo: list[tuple[str, list[RawFile]]], max_bytes: int):
+        self._raw_dir = str(raw_dir)
+        self._todo = todo
+        self._max_bytes = max_bytes
+
+    def __len__(self) -> int:
+        return len(self._todo)
+
+    def __getitem__(self, i: int) -> tuple:  # type: ignore[override]
+        sha, group = self._todo[i]
+        f = group[0]
+        return (self._raw_dir, f.open_path, f.display, f.name, sha, self._max_bytes)
 
 
 def _from_worker(name: str, out) -> Flat:
@@ -96,7 +112,7 @@ def _from_worker(name: str, out) -> Flat:
     return flatten(over_budget(name, out))
 
 
-def _parse_all(tasks: list[tuple], parse: ParseFn, pool: BudgetPool | None) -> Iterable[Flat]:
+def _parse_all(tasks: Sequence[tuple], parse: ParseFn, pool: BudgetPool | None) -> Iterable[Flat]:
     """Parse files: the default parser in the budgeted worker pool, any other parser in process."""
     if pool is not None:
         for task, out in zip(tasks, pool.imap(parse_entry, tasks), strict=True):
@@ -156,31 +172,33 @@ def connect(settings: Settings) -> duckdb.DuckDBPyConnection:
     con.execute("alter table raw.reports add column if not exists file_paths_bytes blob[]")
     con.execute("alter table raw.reports add column if not exists path_decoding varchar")
     _add_cell_status(con)
-    _drop_cells_key(con)
+    _drop_keys(con)
     if MEMORY_LIMIT:
         con.execute(f"set memory_limit = '{MEMORY_LIMIT.replace(chr(39), '')}'").fetchall()
         con.execute("set preserve_insertion_order = false").fetchall()  # DuckDB 2.0: fetch before next query
     return con
 
 
-def _drop_cells_key(con: duckdb.DuckDBPyConnection) -> None:
-    """Rebuild a raw.report_cells made with a primary key without it (schema.py says why)."""
-    keyed = con.execute(
-        "select count(*) from duckdb_constraints() where schema_name = 'raw' "
-        "and table_name = 'report_cells' and constraint_type = 'PRIMARY KEY'"
-    ).fetchone()[0]
-    if not keyed:
-        return
-    con.execute("begin transaction")
-    try:
-        con.execute("alter table raw.report_cells rename to report_cells_keyed")
-        con.execute(REPORT_CELLS_DDL)
-        con.execute("insert into raw.report_cells by name select * from raw.report_cells_keyed")
-        con.execute("drop table raw.report_cells_keyed")
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
+def _drop_keys(con: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild the raw tables made with a primary key without it (schema.py says why)."""
+    keyed = {
+        table
+        for (table,) in con.execute(
+            "select table_name from duckdb_constraints() "
+            "where schema_name = 'raw' and constraint_type = 'PRIMARY KEY'"
+        ).fetchall()
+    }
+    for table in sorted(keyed & UNKEYED_DDL.keys()):
+        con.execute("begin transaction")
+        try:
+            con.execute(f"alter table raw.{table} rename to {table}_keyed")
+            con.execute(UNKEYED_DDL[table])
+            con.execute(f"insert into raw.{table} by name select * from raw.{table}_keyed")
+            con.execute(f"drop table raw.{table}_keyed")
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
 
 
 def _add_cell_status(con: duckdb.DuckDBPyConnection) -> None:
@@ -289,7 +307,7 @@ def load_raw(
         raw_dir = settings.raw_dir.resolve()
         if progress:
             progress(0, len(todo))
-        tasks = [_task(raw_dir, sha, group[0], settings.max_bytes) for sha, group in todo]
+        tasks = _Tasks(raw_dir, todo, settings.max_bytes)
         batch = Batch()
         for (sha, group), flat in zip(todo, _parse_all(tasks, parse, pool), strict=True):
             batch.add(_report_row(sha, group, flat.fields, loaded_at), flat)
@@ -305,6 +323,7 @@ def load_raw(
         writer.close()
         hash_cache.write(con, files)
         summary.agency_year_duplicates = _mark_duplicates(con, affected)
+        _check_unique(con)
         con.execute("delete from raw.template_rows")
         trows = template_rows()
         ttable = pa.table({c: pa.array([r[i] for r in trows]) for i, c in enumerate(TEMPLATE_COLUMNS)})
@@ -329,6 +348,15 @@ def load_raw(
     stack.close()
     con.close()
     return summary
+
+
+def _check_unique(con: duckdb.DuckDBPyConnection) -> None:
+    """raw.reports has one row per report_id (what its primary key held; schema.py says why it has none)."""
+    twice = con.execute(
+        "select report_id from raw.reports group by report_id having count(*) > 1 limit 1"
+    ).fetchone()
+    if twice is not None:
+        raise RuntimeError(f"raw.reports would hold report_id {twice[0]} twice; the load was rolled back")
 
 
 def _update_paths(con: duckdb.DuckDBPyConnection, moved: list[dict]) -> None:

@@ -2,11 +2,18 @@
 
 RAW_SCHEMA = "raw"
 
+# No table of the raw layer has a PRIMARY KEY: DuckDB keeps such an index (ART) in memory, whole,
+# outside what its memory limit can spill, and the load of a warehouse loads it, so the load's memory
+# grew with the warehouse (report_cells: ~1.4 GB at 10,000 reports; parse_issues ~5 keys a report,
+# reports one). The keys hold by construction (a report's rows are deleted before it is loaded again;
+# a report_id is the sha256 of distinct bytes, or "path:" and the sha256 of its path), and the load
+# checks report_id is unique before it commits (load.py).
+
 # One row per source file seen under raw/ (loaded or quarantined). report_id is the sha256 of
 # the file's bytes, so the same bytes under two names are one report with two paths.
 REPORTS_DDL = """
 create table if not exists raw.reports (
-    report_id varchar primary key,      -- sha256 of the file bytes
+    report_id varchar not null,         -- sha256 of the file bytes; unique
     file_name varchar not null,         -- base name of the first path (sorted) holding these bytes
     file_paths varchar[] not null,      -- every path under raw/ holding these bytes, relative to raw/,
                                         -- readable form (file_paths_bytes has the exact bytes)
@@ -37,11 +44,8 @@ create table if not exists raw.reports (
 )
 """
 
-# One row per template cell of a parsed report (absent cells included, with value NULL).
-# Unique on (report_id, table_name, row_key, col_key) by construction (a report's cells are deleted
-# before it is loaded again), but without a PRIMARY KEY: DuckDB keeps such an index in memory and
-# cannot spill it, so it grew with the warehouse (~1.4 GB at 10,000 reports) and made the load's
-# memory grow with N. Cells are looked up by report_id, which a scan of the column answers.
+# One row per template cell of a parsed report (absent cells included, with value NULL), unique on
+# (report_id, table_name, row_key, col_key). Cells are looked up by report_id, which a scan answers.
 REPORT_CELLS_DDL = """
 create table if not exists raw.report_cells (
     report_id varchar not null,
@@ -58,6 +62,7 @@ create table if not exists raw.report_cells (
 )
 """
 
+# One row per issue the parser found in a report, unique on (report_id, issue_no).
 PARSE_ISSUES_DDL = """
 create table if not exists raw.parse_issues (
     report_id varchar not null,
@@ -66,8 +71,7 @@ create table if not exists raw.parse_issues (
     severity varchar not null,          -- error | warning | info
     message varchar not null,
     location varchar,
-    cell varchar,
-    primary key (report_id, issue_no)
+    cell varchar
 )
 """
 
@@ -93,3 +97,5 @@ create table if not exists raw.template_rows (
 """
 
 ALL_DDL = (REPORTS_DDL, REPORT_CELLS_DDL, PARSE_ISSUES_DDL, TEMPLATE_ROWS_DDL)
+# What a table made with a primary key is rebuilt as (load.connect).
+UNKEYED_DDL = {"reports": REPORTS_DDL, "report_cells": REPORT_CELLS_DDL, "parse_issues": PARSE_ISSUES_DDL}

@@ -25,7 +25,7 @@ import resource
 import signal
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from pathlib import Path
@@ -324,7 +324,8 @@ class BudgetPool:
 
     def imap(self, fn: Callable, items: Iterable[tuple]) -> Iterator[Any]:
         """``fn(*item)`` for every item, in a worker, in input order (``Exceeded`` when over budget)."""
-        items = list(items)
+        if not isinstance(items, Sequence):  # a Sequence is read by index: no copy of every task
+            items = list(items)
         # Small jobs are spread over every worker; large ones go in chunks of ``self.chunk``.
         size = max(1, min(self.chunk, len(items) // (4 * self.workers)))
         pending = deque(range(len(items)))

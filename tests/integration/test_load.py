@@ -13,6 +13,7 @@ from dagster_project.govreport.record import ParseResult
 from dagster_project.warehouse.load import load_raw
 from dagster_project.warehouse.locking import RefreshLocked, refresh_lock
 from dagster_project.warehouse.publisher import publish
+from dagster_project.warehouse.schema import PARSE_ISSUES_DDL, REPORTS_DDL
 
 from .conftest import SEEDS
 
@@ -218,3 +219,47 @@ def test_many_files_parse_in_worker_processes(settings, raw_dir):
     # 5 agency-years, each with one canonical report; the copies are marked as its duplicates.
     assert query(settings, "select count(*) from raw.reports where is_canonical") == [(5,)]
     assert summary.agency_year_duplicates == summary.files - 5
+
+
+def test_keyed_raw_tables_are_rebuilt_without_keys(settings):
+    """A warehouse made when raw.reports and raw.parse_issues had primary keys loses them (their
+    indexes lived in memory, whole, and grew with the warehouse) and keeps its rows."""
+    load_raw(settings)
+    before = snapshot(settings)
+    con = duckdb.connect(str(settings.db_path))
+    for table, ddl, key in (
+        ("reports", REPORTS_DDL, "primary key (report_id)"),
+        ("parse_issues", PARSE_ISSUES_DDL, "primary key (report_id, issue_no)"),
+    ):
+        con.execute(f"alter table raw.{table} rename to {table}_old")
+        con.execute(ddl.rstrip().removesuffix(")") + f", {key})")
+        con.execute(f"insert into raw.{table} by name select * from raw.{table}_old")
+        con.execute(f"drop table raw.{table}_old")
+    assert con.execute(
+        "select count(*) from duckdb_constraints() where constraint_type = 'PRIMARY KEY'"
+    ).fetchone()[0]
+    con.close()
+
+    summary = load_raw(settings)
+
+    assert summary.unchanged == len(SEEDS) and summary.reparsed == 0
+    assert snapshot(settings) == before
+    keys = query(
+        settings,
+        "select table_name from duckdb_constraints() "
+        "where schema_name = 'raw' and constraint_type = 'PRIMARY KEY'",
+    )
+    assert keys == [("template_rows",)]
+
+
+def test_a_report_id_twice_fails_the_load_and_rolls_back(settings):
+    load_raw(settings)
+    con = duckdb.connect(str(settings.db_path))
+    con.execute("insert into raw.reports select * from raw.reports limit 1")
+    con.close()
+    before = snapshot(settings)
+
+    with pytest.raises(RuntimeError, match="twice"):
+        load_raw(settings)
+
+    assert snapshot(settings) == before
