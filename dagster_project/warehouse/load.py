@@ -45,8 +45,8 @@ BATCH = 500  # files per batch written (bounds memory: a batch holds ~125,000 ce
 # reports under the former 1 GB limit. Without preserving insertion order (rows are read back by
 # key) DuckDB writes the transaction's full row groups out as it goes; what the load needs beyond
 # its cache (the row groups being filled, the duplicate ranking) spills to disk past the limit,
-# and no index lives in memory (schema.py). 128 MB: a load of 10,000 reports stays under it (its
-# speed is that of no limit); 100,000 load in the same memory and no slower per file.
+# and no index lives in memory (schema.py). 128 MB: about what a load of 10,000 reports needs; a load
+# of 100,000 stays under it too, and is no slower for it.
 MEMORY_LIMIT = os.environ.get("GOVREPORT_DUCKDB_MEMORY", "128MB")
 # Quarantined for a reason that may not hold next time: parsed again on every refresh.
 RETRY_REASONS = (UNREADABLE, CHANGED, OVER_BUDGET)
