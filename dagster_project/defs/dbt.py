@@ -1,8 +1,11 @@
 """dbt models as Dagster assets (dbt tests become asset checks)."""
 
+import os
+import shutil
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -13,6 +16,7 @@ from dagster_project.dbt_project import dbt_executable, dbt_project, ensure_mani
 from dagster_project.progress import LogEvery, report
 
 DUCKDB_POOL = "duckdb_writer"  # one DuckDB writer at a time
+PARTIAL_PARSE = "partial_parse.msgpack"
 
 
 class LayerTranslator(DagsterDbtTranslator):
@@ -60,12 +64,33 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     total = len(context.selected_asset_keys) + len(context.selected_asset_check_keys)
     log_counts = LogEvery(context.log.info, "dbt build", unit="models and tests")
     done = 0
-    for event in dbt.cli(["build"], context=context).stream():
+    invocation = dbt.cli(["build"], context=context)
+    for event in invocation.stream():
         if isinstance(event, dg.Output | dg.AssetMaterialization | dg.AssetCheckResult):
             done = min(done + 1, total)
             log_counts(done, total)
             report("dbt build", done, total, "models and tests")
         yield event
+    keep_partial_parse(Path(invocation.target_path))
+
+
+def keep_partial_parse(run_target: Path) -> None:
+    """Make this run's parse the one the next run starts from.
+
+    dagster-dbt starts each command from the project's ``target/partial_parse.msgpack``, but dbt
+    discards a parse made under another profile, and the profile holds the database path
+    (``GOVREPORT_DB``), so a parse left by ``dbt parse`` or by a refresh of another warehouse made dbt
+    parse the whole project again on every run (about 3 s). The file is dbt's own cache, checked by
+    dbt against the project's files, versions and profile before use; it is replaced atomically.
+    """
+    source = run_target / PARTIAL_PARSE
+    target_dir = Path(os.environ.get("DBT_TARGET_PATH", "target"))
+    target_dir = target_dir if target_dir.is_absolute() else Path(dbt_project.project_dir) / target_dir
+    if not source.exists() or not target_dir.is_dir():
+        return
+    tmp = target_dir / f".{PARTIAL_PARSE}.{os.getpid()}"
+    shutil.copyfile(source, tmp)
+    os.replace(tmp, target_dir / PARTIAL_PARSE)
 
 
 defs = dg.Definitions(

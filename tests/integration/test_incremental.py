@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from .conftest import SEEDS, run_refresh
+from .conftest import ROOT, SEEDS, run_refresh
 
 
 def _refresh_in_place(tmp: Path):
@@ -72,6 +72,11 @@ def _final_files() -> dict[str, bytes]:
     return files
 
 
+def _latest_dbt_log() -> str:
+    runs = sorted(ROOT.joinpath("dbt", "target").glob("dbt_models-*"), key=lambda p: p.stat().st_mtime)
+    return (runs[-1] / "dbt.log").read_text(encoding="utf-8")
+
+
 def test_incremental_refresh_equals_full_refresh(tmp_path):
     first, wh = run_refresh(tmp_path / "inc", {p.name: p.read_bytes() for p in SEEDS})
     assert first.success
@@ -86,6 +91,8 @@ def test_incremental_refresh_equals_full_refresh(tmp_path):
     again = _refresh_in_place(tmp_path / "inc")
     assert again.success
     incremental = _marts(wh / "published.duckdb")
+    # The second build of the same warehouse starts from the parse the first one left (defs/dbt.py).
+    assert "Unable to do partial parsing" not in _latest_dbt_log()
 
     scratch, wh_full = run_refresh(tmp_path / "full", final)
     assert scratch.success
