@@ -40,15 +40,9 @@ reports int_cell_trust is about to build (new and changed ones; every report whe
     {%- if scope is not none -%}
         {#- A short list of reports is inlined as literals, so DuckDB filters the scans of the views
         before their joins instead of computing them over every cell. -#}
-        {%- set ids = run_query(scope ~ ' order by 1 limit 5001').columns[0].values() -%}
-        {%- if ids | length == 0 -%}
+        {%- set scope = report_ids_inline(scope) -%}
+        {%- if scope is none -%}
             {%- set scope = "select null::varchar where false" -%}
-        {%- elif ids | length <= 5000 -%}
-            {%- set quoted = [] -%}
-            {%- for id in ids -%}
-                {%- do quoted.append("'" ~ (id | replace("'", "''")) ~ "'") -%}
-            {%- endfor -%}
-            {%- set scope = quoted | join(', ') -%}
         {%- endif -%}
         {%- set filtered -%}
             (select * from {{ relation }}

@@ -69,6 +69,24 @@ from scratch; the result is the same table a full rebuild gives, row for row.
 {% endmacro %}
 
 
+{% macro report_ids_inline(ids_sql) %}
+    {#- What goes inside `report_id in (...)` for the report ids ``ids_sql`` selects: up to 5,000 as
+    literals (so DuckDB filters table scans before any join), more as the query itself; none when it
+    selects nothing. -#}
+    {% set ids = run_query(ids_sql ~ ' order by 1 limit 5001').columns[0].values() %}
+    {% if ids | length == 0 %}
+        {{ return(none) }}
+    {% elif ids | length <= 5000 %}
+        {% set quoted = [] %}
+        {% for id in ids %}
+            {% do quoted.append("'" ~ (id | replace("'", "''")) ~ "'") %}
+        {% endfor %}
+        {{ return(quoted | join(', ')) }}
+    {% endif %}
+    {{ return(ids_sql) }}
+{% endmacro %}
+
+
 {% macro report_changed_filter(versions) %}
     {#- The predicate on report_id that selects the reports to (re)build: every report when rebuilding
     all, else those whose (report_id, version) the state does not hold. A short list is inlined as
@@ -84,17 +102,8 @@ from scratch; the result is the same table a full rebuild gives, row for row.
                 and built.report_version = current_version.report_version
         )
     {% endset %}
-    {% set ids = run_query(changed_sql ~ ' order by report_id limit 5001').columns[0].values() %}
-    {% if ids | length == 0 %}
-        {{ return('false') }}
-    {% elif ids | length <= 5000 %}
-        {% set quoted = [] %}
-        {% for id in ids %}
-            {% do quoted.append("'" ~ (id | replace("'", "''")) ~ "'") %}
-        {% endfor %}
-        {{ return('report_id in (' ~ quoted | join(', ') ~ ')') }}
-    {% endif %}
-    {{ return('report_id in (' ~ changed_sql ~ ')') }}
+    {% set ids = report_ids_inline(changed_sql) %}
+    {{ return('false' if ids is none else 'report_id in (' ~ ids ~ ')') }}
 {% endmacro %}
 
 
