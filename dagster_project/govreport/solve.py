@@ -39,14 +39,6 @@ class Solution:
     complete: bool = True
 
 
-def _add(a: Reading, b: Reading) -> Reading:
-    return tuple(None if x is None or y is None else x + y for x, y in zip(a, b, strict=True))
-
-
-def _eq(a: Reading, b: Reading, cols: Sequence[int]) -> bool:
-    return all(a[c] is None or b[c] is None or a[c] == b[c] for c in cols)
-
-
 def _s1(nr, co, tp, cf, cols) -> bool:
     return all(
         nr[c] is None or co[c] is None or tp[c] is None or cf[c] is None or nr[c] + co[c] == tp[c] + cf[c]
@@ -126,26 +118,66 @@ def _column_suffix_sums(
     return out
 
 
+class _Packed:
+    """Partial sums of the result rows over the S2 columns, each held as one int (about 80 bytes a
+    sum in a set, against about 300 for a tuple of ints).
+
+    Column ``i`` of a sum lives in bits ``[i*w, (i+1)*w)``: its value plus ``off`` per row added (so
+    negative cells stay non-negative), or only the top bit of the field when the column is blank
+    (a blank operand makes the sum blank, never 0). ``w`` leaves the top bit above any sum of all the rows, so
+    adding two sums never carries from one column into the next.
+    """
+
+    def __init__(self, cands: list[list[Reading]], width: int):
+        values = [v for rows in cands for cand in rows for v in cand if v is not None]
+        self.off = max(0, -min(values, default=0))
+        top = len(cands) * (max(values, default=0) + self.off)
+        self.w = top.bit_length() + 1
+        self.field = (1 << self.w) - 1
+        self.flag = 1 << (self.w - 1)
+        self.flags = sum(self.flag << (i * self.w) for i in range(width))
+        self.width = width
+
+    def encode(self, cand: Reading) -> int:
+        out = 0
+        for i, v in enumerate(cand):
+            out |= (self.flag if v is None else v + self.off) << (i * self.w)
+        return out
+
+    def add(self, a: int, b: int) -> int:
+        blank = (a | b) & self.flags
+        if not blank:
+            return a + b
+        mask = (blank >> (self.w - 1)) * self.field  # the whole field of every blank column
+        return ((a & ~mask) + (b & ~mask)) | blank
+
+    def column(self, state: int, i: int, rows: int) -> int | None:
+        """Column ``i`` of a sum of ``rows`` rows."""
+        x = (state >> (i * self.w)) & self.field
+        return None if x & self.flag else x - rows * self.off
+
+
 def _viability(rows, present, s2_cols) -> list[tuple[int, set, list]]:
-    """Per S2 column: (column, the total_processed values to reach, suffix sums). A partial sum of
-    the result rows that cannot reach one of those values in some column is on no consistent path."""
+    """Per S2 column: (its position in a state, the total_processed values to reach, suffix sums). A
+    partial sum of the result rows that cannot reach one of those values in some column is on no
+    consistent path."""
     totals = rows.get("total_processed")
     if not totals:
         return []
     out = []
-    for c in s2_cols:
+    for i, c in enumerate(s2_cols):
         targets = {tp[c] for tp in totals}
         if None in targets:
             continue
         suffix = _column_suffix_sums(rows, present, c)
         if suffix is not None:
-            out.append((c, targets, suffix))
+            out.append((i, targets, suffix))
     return out
 
 
-def _viable(state: Reading, k: int, checks) -> bool:
-    for c, targets, suffix in checks:
-        x = state[c]
+def _viable(packed: _Packed, state: int, k: int, checks) -> bool:
+    for i, targets, suffix in checks:
+        x = packed.column(state, i, k)
         if x is None:
             continue
         rest = suffix[k]
@@ -157,28 +189,29 @@ def _viable(state: Reading, k: int, checks) -> bool:
 
 
 def _forward(rows, present, s2_cols):
-    """Reachable column sums of the result rows, layer by layer, with back-pointers; partial sums
-    that cannot complete to a total in an S2 column are pruned (they lie on no consistent path).
-    None when the search is too large."""
+    """Reachable sums of the result rows over the S2 columns, layer by layer; partial sums that cannot
+    complete to a total in an S2 column are pruned (they lie on no consistent path). The other
+    columns take part in no rule on the result rows, so sums that differ only there are one state.
+    Only the sets of sums are kept (the backward pass finds each step again). None when a layer
+    would grow past ``MAX_STATES``."""
     checks = _viability(rows, present, s2_cols)
-    layers: list[dict[Reading, list[tuple[Reading, int]]]] = []
-    frontier: dict[Reading, list] = {(0,) * N: []}
-    for k, key in enumerate(present, start=1):
-        nxt: dict[Reading, list] = {}
-        for s in frontier:
-            for ci, cand in enumerate(rows[key]):
-                total = _add(s, cand)
-                back = nxt.get(total)
-                if back is None:
-                    if checks and not _viable(total, k, checks):
-                        continue
-                    nxt[total] = back = []
-                back.append((s, ci))
-        if len(nxt) > MAX_STATES:
-            return None
+    projected = [[tuple(cand[c] for c in s2_cols) for cand in rows[key]] for key in present]
+    packed = _Packed(projected, len(s2_cols))
+    cands = [[packed.encode(c) for c in row] for row in projected]
+    add = packed.add
+    layers: list[set[int]] = [{0}]
+    for k, row in enumerate(cands, start=1):
+        nxt: set[int] = set()
+        for s in layers[-1]:
+            for cand in row:
+                total = add(s, cand)
+                if total in nxt or (checks and not _viable(packed, total, k, checks)):
+                    continue
+                if len(nxt) >= MAX_STATES:
+                    return None  # the layer would grow past the limit: stop before it does
+                nxt.add(total)
         layers.append(nxt)
-        frontier = nxt
-    return layers, list(frontier)
+    return layers, cands, packed
 
 
 def _attempt(rows, results_rows, s1_cols, s2_cols, cache=None) -> dict[str, set[int]] | None:
@@ -195,13 +228,27 @@ def _attempt(rows, results_rows, s1_cols, s2_cols, cache=None) -> dict[str, set[
     forward = cache[s2_cols]
     if forward is None:
         return None
-    layers, finals = forward
+    layers, cands, packed = forward
+    finals, n_rows = layers[-1], len(cands)
+    by_target: dict[Reading, list[int]] = {}  # final sums matching a total_processed (few distinct ones)
+
+    def matching(target: Reading) -> list[int]:
+        if target not in by_target:
+            by_target[target] = [
+                s
+                for s in finals
+                if all(
+                    t is None or x is None or x == t
+                    for t, x in ((t, packed.column(s, i, n_rows)) for i, t in enumerate(target))
+                )
+            ]
+        return by_target[target]
 
     def opts(key):
         return list(enumerate(rows[key])) if key in rows else [(None, (None,) * N)]
 
     kept: dict[str, set[int]] = {k: set() for k in rows}
-    good_finals: set[Reading] = set()
+    good_finals: set[int] = set()
     outer = 0
     for (ni, nr), (ci, co), (ti, tp), (fi, cf) in itertools.product(
         opts("new_received"), opts("carried_over"), opts("total_processed"), opts("carried_forward")
@@ -211,10 +258,10 @@ def _attempt(rows, results_rows, s1_cols, s2_cols, cache=None) -> dict[str, set[
             return None
         if not _s1(nr, co, tp, cf, s1_cols):
             continue
-        matching = [s for s in finals if _eq(s, tp, s2_cols)]
-        if not matching:
+        found = matching(tuple(tp[c] for c in s2_cols))
+        if not found:
             continue
-        good_finals.update(matching)
+        good_finals.update(found)
         for key, idx in (
             ("new_received", ni),
             ("carried_over", ci),
@@ -223,15 +270,17 @@ def _attempt(rows, results_rows, s1_cols, s2_cols, cache=None) -> dict[str, set[
         ):
             if idx is not None:
                 kept[key].add(idx)
-    # Backward: mark the result-row readings on a path to a good final sum.
-    marked = good_finals
-    for key, layer in zip(reversed(present), reversed(layers), strict=True):
-        prev: set[Reading] = set()
-        for s in marked:
-            for p, ci in layer.get(s, ()):
-                kept[key].add(ci)
-                prev.add(p)
-        marked = prev
     if not good_finals:
         return {k: set() for k in rows}
+    # Backward: mark the result-row readings on a path to a good final sum.
+    marked = good_finals
+    for j in range(len(present) - 1, -1, -1):
+        key, row, prev_layer = present[j], cands[j], layers[j]
+        prev: set[int] = set()
+        for p in prev_layer:
+            for ci, cand in enumerate(row):
+                if packed.add(p, cand) in marked:
+                    kept[key].add(ci)
+                    prev.add(p)
+        marked = prev
     return kept

@@ -76,6 +76,15 @@ def test_collapsed_expansions_match_plain_enumeration(case):
         assert got.candidates == tuple(r for r in every if check is None or readings._check(check, r))
 
 
+def _add(a: tuple, b: tuple) -> tuple:
+    """Column sums, a blank operand making the sum blank (never read as 0)."""
+    return tuple(None if x is None or y is None else x + y for x, y in zip(a, b, strict=True))
+
+
+def _eq(a: tuple, b: tuple, cols) -> bool:
+    return all(a[c] is None or b[c] is None or a[c] == b[c] for c in cols)
+
+
 def _plain_solve(rows: dict, results_rows: list[str], s1_cols, s2_cols) -> dict[str, set[int]]:
     """Brute force: every combination of one reading per row, kept when S1 and S2 hold."""
     keys = list(rows)
@@ -88,11 +97,11 @@ def _plain_solve(rows: dict, results_rows: list[str], s1_cols, s2_cols) -> dict[
         pick = {k: rows[k][i] for k, i in zip(keys, combo, strict=True)}
         total = (0,) * solve.N
         for k in present:
-            total = solve._add(total, pick[k])
+            total = _add(total, pick[k])
         tp = pick.get("total_processed", none)
         flow = ("new_received", "carried_over", "total_processed", "carried_forward")
         args = [pick.get(k, none) for k in flow]
-        if solve._s1(*args, s1_cols) and solve._eq(total, tp, s2_cols):
+        if solve._s1(*args, s1_cols) and _eq(total, tp, s2_cols):
             for k, i in zip(keys, combo, strict=True):
                 kept[k].add(i)
     return kept
