@@ -24,10 +24,11 @@ work is Polars; XLSX goes through xlsxwriter.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +36,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from .publisher import publish_directory
 from .settings import Settings
@@ -47,7 +49,11 @@ CSV_CHUNK_ROWS = 100_000
 XLSX_NAME = "govreport_marts.xlsx"
 XLSX_MAX_ROWS = 1_048_575  # a sheet holds 1,048,576 rows, one of them the header
 XLSX_MART_MAX_ROWS = 50_000  # larger marts stay out of the workbook (GOVREPORT_XLSX_MAX_ROWS)
-EXPORT_FORMAT = "2"  # files of exports written in another format are never reused
+EXPORT_FORMAT = "2"
+# DuckDB's memory for the exports (GOVREPORT_EXPORT_MEMORY); without one it caches up to 80% of RAM.
+EXPORT_MEMORY = os.environ.get(
+    "GOVREPORT_EXPORT_MEMORY", "1GB"
+)  # files of exports written in another format are never reused
 # Columns that put rows in a reader's order (agency, year, then the template's order), when present.
 ORDER_FIRST = ("agency", "report_year", "file_name")
 BLANK_RULE = (
@@ -96,8 +102,10 @@ def mart_docs(con: duckdb.DuckDBPyConnection) -> list[MartDoc]:
     return docs
 
 
-def read_mart(con: duckdb.DuckDBPyConnection, doc: MartDoc, year: int | str | None = "all") -> pl.DataFrame:
-    """The mart (or one ``report_year`` of it) as a Polars frame, rows in a stable reader's order."""
+def _mart_query(
+    con: duckdb.DuckDBPyConnection, doc: MartDoc, year: int | str | None
+) -> duckdb.DuckDBPyRelation:
+    """The mart (or one ``report_year`` of it), rows in a stable reader's order."""
     names = [c for c, _, _ in doc.columns]
     sortable = [c for c, t, _ in doc.columns if not t.endswith("[]") and t != "BLOB"]
     order = [c for c in ORDER_FIRST if c in names]
@@ -105,12 +113,27 @@ def read_mart(con: duckdb.DuckDBPyConnection, doc: MartDoc, year: int | str | No
     order += [c for c in sortable if c not in order]
     clause = ", ".join(f'"{c}" nulls last' for c in order)
     if year == "all":
-        return con.sql(f'select * from {SCHEMA}."{doc.name}" order by {clause}').pl()
+        return con.sql(f'select * from {SCHEMA}."{doc.name}" order by {clause}')
     return con.sql(
         f'select * from {SCHEMA}."{doc.name}" where {PARTITION_COLUMN} is not distinct from ? '
         f"order by {clause}",
         params=[year],
-    ).pl()
+    )
+
+
+def read_mart(con: duckdb.DuckDBPyConnection, doc: MartDoc, year: int | str | None = "all") -> pl.DataFrame:
+    """The mart (or one ``report_year`` of it) as a Polars frame, rows in a stable reader's order."""
+    return _mart_query(con, doc, year).pl()
+
+
+def iter_mart(
+    con: duckdb.DuckDBPyConnection, doc: MartDoc, year: int | str | None = "all", rows: int | None = None
+) -> Iterator[pl.DataFrame]:
+    """``read_mart`` in frames of at most ``rows`` rows (``CSV_CHUNK_ROWS``), for marts too large to
+    hold at once (DuckDB sorts within its memory limit, spilling to disk beyond it)."""
+    reader = _mart_query(con, doc, year).to_arrow_reader(rows or CSV_CHUNK_ROWS)
+    for batch in reader:
+        yield pl.from_arrow(pa.Table.from_batches([batch]))  # type: ignore[misc]
 
 
 def xlsx_max_rows() -> int:
@@ -161,22 +184,43 @@ def _flat(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select(columns)
 
 
+class _ParquetFile:
+    """One Parquet file (a mart, or one year of it without the partition column), written frame by
+    frame: each column's description in its Arrow field metadata, the table's in the file's."""
+
+    def __init__(self, doc: MartDoc, target: Path, partitioned: bool):
+        self.doc, self.target, self.partitioned = doc, target, partitioned
+        self.writer: pq.ParquetWriter | None = None
+        self.schema: pa.Schema | None = None
+
+    def write(self, frame: pl.DataFrame) -> None:
+        if self.partitioned:
+            frame = frame.drop(PARTITION_COLUMN)
+        table = frame.to_arrow()
+        if self.writer is None:
+            described = {c: d for c, _, d in self.doc.columns}
+            metadata = {
+                "govreport.table": self.doc.name,
+                "govreport.description": self.doc.description,
+                "govreport.columns": json.dumps(described, ensure_ascii=False),
+                "govreport.blank_rule": BLANK_RULE,
+            }
+            fields = [f.with_metadata({"description": described.get(f.name, "")}) for f in table.schema]
+            self.schema = pa.schema(fields, metadata=metadata)
+            self.target.parent.mkdir(parents=True, exist_ok=True)
+            self.writer = pq.ParquetWriter(self.target, self.schema, compression="zstd")
+        self.writer.write_table(pa.Table.from_arrays(table.columns, schema=self.schema))
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
 def _write_parquet(frame: pl.DataFrame, doc: MartDoc, target: Path, partitioned: bool) -> None:
-    """One Parquet file (a mart, or one year of it without the partition column)."""
-    described = {c: d for c, _, d in doc.columns}
-    metadata = {
-        "govreport.table": doc.name,
-        "govreport.description": doc.description,
-        "govreport.columns": json.dumps(described, ensure_ascii=False),
-        "govreport.blank_rule": BLANK_RULE,
-    }
-    if partitioned:
-        frame = frame.drop(PARTITION_COLUMN)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    schema = pa.schema(
-        [f.with_metadata({"description": described.get(f.name, "")}) for f in frame.to_arrow().schema]
-    )
-    frame.write_parquet(target, compression="zstd", metadata=metadata, arrow_schema=schema)
+    """One Parquet file from a frame in memory."""
+    out = _ParquetFile(doc, target, partitioned)
+    out.write(frame)
+    out.close()
 
 
 def _parquet_path(doc: MartDoc, key) -> str:
@@ -193,17 +237,36 @@ def _csv_path(doc: MartDoc, key) -> str:
     return f"csv/{doc.name}/{PARTITION_COLUMN}={year}.csv"
 
 
-def _write_csv(frame: pl.DataFrame, path: Path, encoding: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    flat = _flat(frame)
-    options = {"line_terminator": "\r\n", "null_value": ""}
-    if encoding == "utf-8-sig":
-        flat.write_csv(path, include_bom=True, **options)
-        return
-    with path.open("wb") as out:  # Polars writes UTF-8 only: encode chunk by chunk
-        for offset in range(0, max(flat.height, 1), CSV_CHUNK_ROWS):
+class _CsvFile:
+    """One CSV file written frame by frame (the header once, with the first frame)."""
+
+    def __init__(self, path: Path, encoding: str):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.out = path.open("wb")
+        self.encoding = encoding
+        self.header = True
+        if encoding == "utf-8-sig":
+            self.out.write(codecs.BOM_UTF8)
+            self.encoding = "utf-8"
+
+    def write(self, frame: pl.DataFrame) -> None:
+        flat = _flat(frame)
+        for offset in range(0, max(flat.height, 1), CSV_CHUNK_ROWS):  # Polars writes UTF-8 only
             chunk = flat.slice(offset, CSV_CHUNK_ROWS)
-            out.write(chunk.write_csv(include_header=offset == 0, **options).encode(encoding))
+            text = chunk.write_csv(include_header=self.header, line_terminator="\r\n", null_value="")
+            self.out.write(text.encode(self.encoding))
+            self.header = False
+
+    def close(self) -> None:
+        self.out.close()
+
+
+def _write_csv(frame: pl.DataFrame, path: Path, encoding: str) -> None:
+    out = _CsvFile(path, encoding)
+    try:
+        out.write(frame)
+    finally:
+        out.close()
 
 
 def _sheet_names(doc: MartDoc, rows: int) -> list[str]:
@@ -358,29 +421,44 @@ def write_exports(
         rows = sum(int(fp.split(":", 1)[0]) for fp in parts.values())
         summary.rows[doc.name] = rows
         split_csv = rows > limit and "all" not in parts  # not in the workbook: one CSV per year
-        whole = None
-        if rows <= limit or (not split_csv and not _all_reused(doc, parts, reusable, previous)):
-            whole = read_mart(con, doc)
+        # Marts small enough for the workbook are read once; larger ones are read in frames per file.
+        whole = read_mart(con, doc) if rows <= limit else None
         if rows <= limit:
             frames[doc.name] = whole
         for key, fp in sorted(parts.items(), key=lambda kv: (kv[0] is None, str(kv[0]))):
-            frame = None
             paths = [_parquet_path(doc, key)] + ([_csv_path(doc, key)] if split_csv else [])
+            todo = []
             for path in paths:
                 written[path] = fp
-                if _reuse(previous, reusable, path, fp, folder):
-                    continue
-                if frame is None:
-                    frame = whole.filter(_year_is(key)) if whole is not None else read_mart(con, doc, key)
-                if path.startswith("parquet/"):
-                    _write_parquet(frame, doc, folder / path, partitioned=key != "all")
-                else:
-                    _write_csv(frame, folder / path, csv_encoding)
+                if not _reuse(previous, reusable, path, fp, folder):
+                    todo.append(path)
+            if not todo:
+                continue
+            files = [
+                _ParquetFile(doc, folder / path, partitioned=key != "all")
+                if path.startswith("parquet/")
+                else _CsvFile(folder / path, csv_encoding)
+                for path in todo
+            ]
+            try:
+                # A year of a mart held in memory is filtered from it; otherwise it is read in frames.
+                frames_of = [whole.filter(_year_is(key))] if whole is not None else iter_mart(con, doc, key)
+                for frame in frames_of:
+                    for out in files:
+                        out.write(frame)
+            finally:
+                for out in files:
+                    out.close()
         if not split_csv:
             path = _csv_path(doc, "all")
             fp = _combined(parts)
             if not _reuse(previous, reusable, path, fp, folder):
-                _write_csv(whole if whole is not None else read_mart(con, doc), folder / path, csv_encoding)
+                out = _CsvFile(folder / path, csv_encoding)
+                try:
+                    for frame in [whole] if whole is not None else iter_mart(con, doc):
+                        out.write(frame)
+                finally:
+                    out.close()
             written[path] = fp
         if not parts:  # an empty mart: one empty file of each kind, with the columns
             empty = read_mart(con, doc)
@@ -436,15 +514,6 @@ def _combined(parts: dict) -> str:
     return hashlib.md5(json.dumps(sorted(f"{k}={v}" for k, v in parts.items())).encode()).hexdigest()
 
 
-def _all_reused(doc: MartDoc, parts: dict, reusable: dict[str, str], previous: Path | None) -> bool:
-    """True when every Parquet partition and the CSV of the mart can be hard-linked (nothing to read)."""
-    if previous is None:
-        return False
-    paths = {_parquet_path(doc, k): fp for k, fp in parts.items()}
-    paths[_csv_path(doc, "all")] = _combined(parts)
-    return all(reusable.get(p) == fp for p, fp in paths.items())
-
-
 def export(
     settings: Settings,
     csv_encoding: str = "utf-8-sig",
@@ -456,6 +525,8 @@ def export(
         raise FileNotFoundError(f"no published copy at {source}: run `govreport refresh` first")
     con = duckdb.connect(str(source), read_only=True)
     try:
+        # Large marts are sorted and read in frames: DuckDB spills past this instead of holding them.
+        con.execute(f"set memory_limit = '{EXPORT_MEMORY}'")
         current = exports_dir(settings)
         previous = current.resolve() if current.is_symlink() and current.exists() else None
 
