@@ -65,6 +65,9 @@ def gx_checks(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResour
     selected = {key.name for key in context.selected_asset_check_keys}
     settings = warehouse.settings()
     con = duckdb.connect(str(settings.db_path), read_only=True)
+    # The suites' frames are staged in DuckDB and handed to pandas in chunks (gx_suites.CHUNK_ROWS);
+    # DuckDB spills past this limit instead of caching up to 80% of RAM.
+    con.execute(f"set memory_limit = '{gx_suites.DUCKDB_MEMORY}'")
 
     def progress(name: str, done: int, total: int) -> None:
         context.log.info(f"GX suites: {done}/{total} validated ({name})")

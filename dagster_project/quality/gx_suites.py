@@ -13,7 +13,8 @@ and its site builder renders them, so no GX project folder is needed.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -22,6 +23,20 @@ import duckdb
 
 SUITES_DIR = Path(__file__).resolve().parents[2] / "expectations"
 MAX_LISTED = 50  # failing report ids listed per expectation (metadata and summaries)
+# Rows of a suite's frame validated at once (GOVREPORT_GX_CHUNK_ROWS): the frame of a national-scale
+# mart (the identity lines of 100,000 reports: 3.5 million rows x 60 columns) is validated in chunks of
+# whole reports, so pandas never holds it all.
+CHUNK_ROWS = int(os.environ.get("GOVREPORT_GX_CHUNK_ROWS", "500000"))
+DUCKDB_MEMORY = os.environ.get("GOVREPORT_GX_MEMORY", "1GB")  # DuckDB's memory limit while staging frames
+# Expectations decided row by row: a chunk's answer for its rows is the whole frame's.
+ROW_WISE = frozenset(
+    {
+        "expect_column_values_to_be_between",
+        "expect_column_values_to_be_in_set",
+        "expect_column_values_to_not_be_null",
+        "expect_multicolumn_sum_to_equal",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -115,6 +130,60 @@ def _outcome(r, index_columns: list[str]) -> ExpectationOutcome:
     )
 
 
+def _chunkable(spec: dict) -> bool:
+    """True when validating the frame report by report gives the whole frame's answer: every
+    expectation is decided row by row, or is the uniqueness of ``report_id`` (whose rows share a chunk)."""
+    return all(
+        e["type"] in ROW_WISE
+        or (e["type"] == "expect_column_values_to_be_unique" and e["kwargs"].get("column") == "report_id")
+        for e in spec["expectations"]
+    )
+
+
+def _frames(con: duckdb.DuckDBPyConnection, spec: dict) -> Iterator:
+    """The suite's frame as pandas, in chunks of about ``CHUNK_ROWS`` rows that never split a report
+    (one chunk for all but national-scale marts), so pandas holds one chunk at a time."""
+    query = spec["meta"]["query"]
+    if not _chunkable(spec):
+        yield con.execute(query).df()
+        return
+    con.execute(f"create or replace temp table gx_frame as {query}")
+    try:
+        (rows,) = con.execute("select count(*) from gx_frame").fetchone()
+        chunks = max(1, -(-rows // CHUNK_ROWS))
+        if chunks == 1:
+            yield con.execute("select * from gx_frame").df()
+            return
+        con.execute(
+            "create or replace temp table gx_frame as "
+            f"select *, hash(report_id) % {chunks} as gx_chunk from gx_frame"
+        )
+        for i in range(chunks):
+            yield con.execute("select * exclude (gx_chunk) from gx_frame where gx_chunk = ?", [i]).df()
+    finally:
+        con.execute("drop table if exists gx_frame")
+
+
+def _merged(parts: list[ExpectationOutcome]) -> ExpectationOutcome:
+    """One expectation's outcome over every chunk of the frame."""
+    first = parts[0]
+    if len(parts) == 1:
+        return first
+    ids = sorted({r for p in parts for r in p.failing_report_ids})
+    return ExpectationOutcome(
+        expectation_type=first.expectation_type,
+        column=first.column,
+        description=first.description,
+        success=all(p.success for p in parts),
+        element_count=sum(p.element_count for p in parts),
+        unexpected_count=sum(p.unexpected_count for p in parts),
+        failing_report_ids=ids[:MAX_LISTED],
+        rule=first.rule,
+        missing_count=sum(p.missing_count for p in parts),
+        unexpected_index=[i for p in parts for i in p.unexpected_index],
+    )
+
+
 def validate_all(
     con: duckdb.DuckDBPyConnection,
     names: list[str] | None = None,
@@ -135,24 +204,26 @@ def validate_all(
     for name in names:
         spec = suite_spec(name)
         index_columns = spec["meta"].get("index_columns", ["report_id"])
-        frame = con.execute(spec["meta"]["query"]).df()
         batch = source.add_dataframe_asset(name=name).add_batch_definition_whole_dataframe("whole")
         suite = context.suites.add(_suite(spec))
         definition = gx.ValidationDefinition(name=name, data=batch, suite=suite)
         definition = context.validation_definitions.add(definition)
-        result = definition.run(
-            batch_parameters={"dataframe": frame},
-            result_format={
-                "result_format": "COMPLETE",
-                "unexpected_index_column_names": index_columns,
-                "partial_unexpected_count": MAX_LISTED,
-            },
-        )
+        parts = []
+        for frame in _frames(con, spec):
+            result = definition.run(
+                batch_parameters={"dataframe": frame},
+                result_format={
+                    "result_format": "COMPLETE",
+                    "unexpected_index_column_names": index_columns,
+                    "partial_unexpected_count": MAX_LISTED,
+                },
+            )
+            parts.append((bool(result.success), [_outcome(r, index_columns) for r in result.results]))
         outcomes[name] = SuiteOutcome(
             name,
             spec["meta"]["table"],
-            bool(result.success),
-            [_outcome(r, index_columns) for r in result.results],
+            all(ok for ok, _ in parts),
+            [_merged(list(same)) for same in zip(*(results for _, results in parts), strict=True)],
         )
         if progress:
             progress(name, len(outcomes), len(names))

@@ -124,3 +124,32 @@ def test_one_check_runs_alone_as_from_the_ui(seeds_run, monkeypatch):
     # a mart alone: dbt builds it, and its check comes along
     subset = defs.resolve_implicit_global_asset_job_def().get_subset(asset_selection={key.asset_key})
     assert {node.name for node in subset.graph.nodes} >= {"dbt_models", "gx_checks"}
+
+
+def _comparable(outcome: gx_suites.SuiteOutcome) -> list[tuple]:
+    out = []
+    for e in outcome.expectations:
+        index = sorted(sorted(i.items()) for i in e.unexpected_index)
+        counts = (e.element_count, e.unexpected_count, e.missing_count)
+        out.append((e.expectation_type, e.column, e.rule, e.success, counts, e.failing_report_ids, index))
+    return out
+
+
+def test_suites_validated_in_chunks_give_the_whole_frames_answer(real_run, monkeypatch):
+    """A national-scale frame is validated in chunks of whole reports: with chunks of 40 rows (dozens
+    of chunks here) every suite's outcome equals the one-frame validation, failing rows included."""
+    _, wh = real_run
+    con = duckdb.connect(str(wh / "warehouse.duckdb"), read_only=True)
+    try:
+        whole = gx_suites.validate_all(con)
+        monkeypatch.setattr(gx_suites, "CHUNK_ROWS", 40)
+        chunks = len(list(gx_suites._frames(con, gx_suites.suite_spec("fct_identity_checks"))))
+        chunked = gx_suites.validate_all(con)
+    finally:
+        con.close()
+    assert chunks > 10
+    assert set(chunked) == set(whole)
+    for name in whole:
+        assert chunked[name].success == whole[name].success, name
+        assert _comparable(chunked[name]) == _comparable(whole[name]), name
+    assert not whole["fct_identity_checks"].success  # failing rows were compared, not only passes
