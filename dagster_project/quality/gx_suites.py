@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -26,8 +27,8 @@ MAX_LISTED = 50  # failing report ids listed per expectation (metadata and summa
 # Rows of a suite's frame validated at once (GOVREPORT_GX_CHUNK_ROWS): the frame of a national-scale
 # mart (the identity lines of 100,000 reports: 3.5 million rows x 60 columns) is validated in chunks of
 # whole reports, so pandas never holds it all.
-CHUNK_ROWS = int(os.environ.get("GOVREPORT_GX_CHUNK_ROWS", "500000"))
-DUCKDB_MEMORY = os.environ.get("GOVREPORT_GX_MEMORY", "1GB")  # DuckDB's memory limit while staging frames
+CHUNK_ROWS = int(os.environ.get("GOVREPORT_GX_CHUNK_ROWS", "250000"))
+DUCKDB_MEMORY = os.environ.get("GOVREPORT_GX_MEMORY", "1536MB")  # DuckDB's memory limit while staging frames
 # Expectations decided row by row: a chunk's answer for its rows is the whole frame's.
 ROW_WISE = frozenset(
     {
@@ -142,26 +143,22 @@ def _chunkable(spec: dict) -> bool:
 
 def _frames(con: duckdb.DuckDBPyConnection, spec: dict) -> Iterator:
     """The suite's frame as pandas, in chunks of about ``CHUNK_ROWS`` rows that never split a report
-    (one chunk for all but national-scale marts), so pandas holds one chunk at a time."""
+    (one chunk for all but national-scale marts), so pandas holds one chunk at a time. The frame is
+    computed once and streamed to a Parquet file in a temporary folder (a DuckDB temporary table held
+    it in memory, past the limit, at 100,000 reports); each chunk is a hash bucket of ``report_id``."""
     query = spec["meta"]["query"]
     if not _chunkable(spec):
         yield con.execute(query).df()
         return
-    con.execute(f"create or replace temp table gx_frame as {query}")
-    try:
-        (rows,) = con.execute("select count(*) from gx_frame").fetchone()
+    with tempfile.TemporaryDirectory(prefix="govreport-gx-") as folder:
+        path = str(Path(folder) / "frame.parquet")
+        con.execute(f"copy ({query}) to '{path}' (format parquet)")
+        (rows,) = con.execute("select count(*) from read_parquet(?)", [path]).fetchone()
         chunks = max(1, -(-rows // CHUNK_ROWS))
-        if chunks == 1:
-            yield con.execute("select * from gx_frame").df()
-            return
-        con.execute(
-            "create or replace temp table gx_frame as "
-            f"select *, hash(report_id) % {chunks} as gx_chunk from gx_frame"
-        )
         for i in range(chunks):
-            yield con.execute("select * exclude (gx_chunk) from gx_frame where gx_chunk = ?", [i]).df()
-    finally:
-        con.execute("drop table if exists gx_frame")
+            yield con.execute(
+                f"select * from read_parquet(?) where hash(report_id) % {chunks} = {i}", [path]
+            ).df()
 
 
 def _merged(parts: list[ExpectationOutcome]) -> ExpectationOutcome:

@@ -59,9 +59,11 @@ def frame_query() -> str:
     frame_columns = {"report_id", "table3_layout", "line", "line_key", "file_name", "total", "minus_total"}
     clash = set(rows) & ({*people, *T4_RESULTS} | frame_columns)
     assert not clash, f"template keys collide with frame columns: {clash}"
+    # applications is read twice: not materialized, so DuckDB does not hold every cell of the mart in
+    # memory at once (at 100,000 reports that ran out of the GX step's memory limit).
     return f"""with
 
-applications as (
+applications as not materialized (
     select report_id, table3_layout, outcome_key, applicant_type, reported_count
     from main_marts.fct_applications_by_outcome
 ),
@@ -119,7 +121,6 @@ select
     -lines.total as minus_total
 from lines
 inner join main_marts.dim_report as reports on lines.report_id = reports.report_id
-order by lines.line, lines.report_id, lines.line_key
 """
 
 
