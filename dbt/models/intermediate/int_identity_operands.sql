@@ -1,12 +1,9 @@
 -- The strict identities S1–S4 (FORMAT_SPEC §8) as data: one row per report × rule × checked column ×
 -- operand cell, with the side of the equation the cell is on. int_identity_checks sums the sides and
 -- int_cell_trust flags the operands of passing and failing checks, so the operands are defined once.
--- The cells are read three times (S1, S2, S3/S4): not materialized, so DuckDB scans them per branch
--- instead of holding every table 三/四 cell of the warehouse in memory at once (at 100,000 reports that
--- alone outgrew dbt's memory limit, profiles.yml).
 with
 
-cells as not materialized (
+cells as (
 
     select * from {{ ref('int_labelled_cells') }}
     where table_name in ('table3', 'table4')
