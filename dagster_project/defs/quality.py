@@ -65,11 +65,10 @@ def gx_checks(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResour
     selected = {key.name for key in context.selected_asset_check_keys}
     settings = warehouse.settings()
     con = duckdb.connect(str(settings.db_path), read_only=True)
-    # The suites' frames are staged in DuckDB and handed to pandas in chunks (gx_suites.CHUNK_ROWS);
-    # DuckDB spills past this limit instead of caching up to 80% of RAM.
+    # Each suite's frame is streamed to a Parquet file and handed to pandas in chunks
+    # (gx_suites._frames); DuckDB spills past this limit instead of caching up to 80% of RAM, and need
+    # not keep rows in order (the chunks' order only changes the order failing rows are listed in).
     con.execute(f"set memory_limit = '{gx_suites.DUCKDB_MEMORY}'")
-    # Without it, staging the largest frame (sorted) ran out of memory under the limit at 100,000
-    # reports; the chunks' row order only changes the order failing rows are listed in.
     con.execute("set preserve_insertion_order = false")
 
     def progress(name: str, done: int, total: int) -> None:
