@@ -334,12 +334,13 @@ def agency_table(reports: pl.DataFrame, mentions: pl.DataFrame) -> pl.DataFrame:
         for other in members[1:]:
             groups.union(members[0], other, "name_variant", guard=True)
     # 3. Renames the reports state, to a name that also titles reports.
+    index = _NameIndex(names)
     for report_id, kind, old, new in mentions.select("report_id", "kind", "old_name", "new_name").iter_rows():
         own = report_agency.get(report_id)
         if own is None:
             continue
         for other_name in (old, new):
-            target = _known_name(other_name, names) if other_name else None
+            target = _known_name(other_name, index) if other_name else None
             if target and target != own and groups.union(own, target, f"rename_{kind}", guard=True):
                 evidence[own].append(f"{report_id}:{kind}:{other_name}")
                 evidence[target].append(f"{report_id}:{kind}:{other_name}")
@@ -387,17 +388,33 @@ def _row(spelling, n, key, region, look, groups, evidence, source) -> dict:
     }
 
 
-def _known_name(mentioned: str, names: dict[str, _Name]) -> str | None:
-    """The known name a mention refers to: the same normalized name or division key, or the longest
-    known name the mention ends with (a clause may start before the name: 经批准由…局更名为…)."""
+class _NameIndex:
+    """The known names by division key and by normalized name (the first of each, in the order of
+    ``names``), so a mention is matched in a few lookups, not a scan of every name."""
+
+    def __init__(self, names: dict[str, _Name]):
+        self.by_base: dict[str, tuple[int, str]] = {}
+        self.by_norm: dict[str, tuple[int, str]] = {}
+        for order, n in enumerate(names.values()):
+            self.by_base.setdefault(n.base_key, (order, n.raw))
+            self.by_norm.setdefault(n.norm, (order, n.raw))
+
+
+def _known_name(mentioned: str, index: _NameIndex) -> str | None:
+    """The known name a mention refers to: the same normalized name or division key (the first such
+    name), or the longest known name of at least four characters the mention ends with (a clause may
+    start before the name: 经批准由…局更名为…)."""
     norm = normalize_name(mentioned)
     res = resolve(norm)
     base = f"{res.chain[-1]}:{_rest_key(res.rest)}" if res.chain else norm
-    for n in names.values():
-        if n.base_key == base or n.norm == norm:
-            return n.raw
-    ends = [n for n in names.values() if len(n.norm) >= 4 and norm.endswith(n.norm)]
-    return max(ends, key=lambda n: len(n.norm)).raw if ends else None
+    same = [hit for hit in (index.by_base.get(base), index.by_norm.get(norm)) if hit]
+    if same:
+        return min(same)[1]
+    for length in range(len(norm) - 1, 3, -1):
+        hit = index.by_norm.get(norm[-length:])
+        if hit:
+            return hit[1]
+    return None
 
 
 def _lookalike_pairs(names: dict[str, _Name]) -> dict[str, list[str]]:

@@ -102,3 +102,37 @@ def test_ocr_lookalikes_are_flagged_never_merged():
     assert t["沐阳县水利局"]["lookalike_of"] == ["沭阳县", "沭阳县水利局"]
     assert t["沭阳县水利局"]["lookalike_of"] == ["沐阳县水利局"]
     assert t["沐阳县水利局"]["county_code"] is None and t["沐阳县水利局"]["region_match"] == "lookalike"
+
+
+def _known_name_by_scan(mentioned: str, names: dict) -> str | None:
+    """The mention lookup as a scan of every known name: the reference the indexed lookup must equal."""
+    from dagster_project.analysis.agency import _rest_key
+
+    norm = normalize_name(mentioned)
+    res = resolve(norm)
+    base = f"{res.chain[-1]}:{_rest_key(res.rest)}" if res.chain else norm
+    for n in names.values():
+        if n.base_key == base or n.norm == norm:
+            return n.raw
+    ends = [n for n in names.values() if len(n.norm) >= 4 and norm.endswith(n.norm)]
+    return max(ends, key=lambda n: len(n.norm)).raw if ends else None
+
+
+def test_mention_lookup_by_index_equals_the_scan_of_every_name():
+    from dagster_project.analysis.agency import _known_name, _Name, _NameIndex, _rest_key
+
+    known = ["淮安市洪泽区人民政府", "洪泽区人民政府", "洪泽区财政局", "淮安市洪泽区财政局", "财政局",
+             "平潭综合实验区管委会办公室", "三明市人民政府办公室", "三明市政府办公室", "市场监督管理局",
+             "沭阳县市场监督管理局", "沭阳县人民政府", "福建省三明市人民政府"]  # fmt: skip
+    names = {}
+    for raw in known:
+        norm = normalize_name(raw)
+        res = resolve(norm)
+        base = f"{res.chain[-1]}:{_rest_key(res.rest)}" if res.chain else norm
+        names[raw] = _Name(raw, norm, res, base, base)
+    index = _NameIndex(names)
+    mentions = [*known, "经批准由洪泽区财政局", "原沭阳县市场监督管理局", "三明市人民政府", "三明市政府",
+                "县财政局", "局", "福建省三明市人民政府办公室", "某某市场监督管理局",
+                "洪泽县人民政府"]  # fmt: skip
+    for mention in mentions:
+        assert _known_name(mention, index) == _known_name_by_scan(mention, names), mention
