@@ -19,10 +19,9 @@ cells as (
 
 ),
 
-operands as (
+operand_map as (
 
-    select * from {{ ref('int_identity_operands') }}
-    where {{ report_changed_filter(ref('int_report_versions')) }}
+    select * from {{ ref('int_identity_operand_map') }}
 
 ),
 
@@ -33,38 +32,51 @@ checks as (
 
 ),
 
-operand_checks as (
+cell_checks as (
 
+    -- The checks a template cell is an operand of (a few hundred rows).
     select
-        operands.report_id,
-        operands.table_name,
-        operands.row_key,
-        operands.col_key,
-        bool_or(checks.status = 'pass') as in_passing_identity,
-        bool_or(checks.status = 'fail') as in_failing_identity
-    from operands
-    inner join checks
-        on
-            operands.report_id = checks.report_id
-            and operands.rule = checks.rule
-            and operands.column_key = checks.column_key
-    group by operands.report_id, operands.table_name, operands.row_key, operands.col_key
+        template_format,
+        table_name,
+        row_key,
+        col_key,
+        list(rule || ':' || column_key) as check_keys
+    from operand_map
+    group by template_format, table_name, row_key, col_key
+
+),
+
+report_checks as (
+
+    -- The passing and failing checks of each report (one row per report).
+    select
+        report_id,
+        list(rule || ':' || column_key) filter (where status = 'pass') as passing_checks,
+        list(rule || ':' || column_key) filter (where status = 'fail') as failing_checks
+    from checks
+    group by report_id
 
 ),
 
 flagged as (
 
+    -- A cell is in a passing (failing) identity when one of its checks passes (fails) in its report.
+    -- Both lookups join small relations (template cells, reports), never every operand cell.
     select
         cells.*,
-        coalesce(operand_checks.in_passing_identity, false) as in_passing_identity,
-        coalesce(operand_checks.in_failing_identity, false) as in_failing_identity
+        coalesce(list_has_any(cell_checks.check_keys, report_checks.passing_checks), false)
+            as in_passing_identity,
+        coalesce(list_has_any(cell_checks.check_keys, report_checks.failing_checks), false)
+            as in_failing_identity
     from cells
-    left join operand_checks
+    left join cell_checks
         on
-            cells.report_id = operand_checks.report_id
-            and cells.table_name = operand_checks.table_name
-            and cells.row_key = operand_checks.row_key
-            and cells.col_key = operand_checks.col_key
+            cells.template_format = cell_checks.template_format
+            and cells.table_name = cell_checks.table_name
+            and cells.row_key = cell_checks.row_key
+            and cells.col_key = cell_checks.col_key
+    left join report_checks
+        on cells.report_id = report_checks.report_id
 
 ),
 

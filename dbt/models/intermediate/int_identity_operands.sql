@@ -1,6 +1,6 @@
--- The strict identities S1–S4 (FORMAT_SPEC §8) as data: one row per report × rule × checked column ×
--- operand cell, with the side of the equation the cell is on. int_identity_checks sums the sides and
--- int_cell_trust flags the operands of passing and failing checks, so the operands are defined once.
+-- Every operand cell of every parsed report: the template-level identities of int_identity_operand_map
+-- applied to the report's cells. One row per report × rule × checked column × operand cell;
+-- int_identity_checks sums the sides.
 with
 
 cells as (
@@ -10,78 +10,33 @@ cells as (
 
 ),
 
-s1 as (
+operand_map as (
 
-    -- Balance, per applicant column: new_received + carried_over = total_processed + carried_forward.
-    select
-        report_id,
-        agency,
-        report_year,
-        is_canonical,
-        'S1' as rule,
-        col_key as column_key,
-        case when row_key in ('new_received', 'carried_over') then 'lhs' else 'rhs' end as side,
-        table_name,
-        row_key,
-        col_key,
-        reported_value
-    from cells
-    where
-        table_name = 'table3'
-        and row_key in ('new_received', 'carried_over', 'total_processed', 'carried_forward')
-
-),
-
-s2 as (
-
-    -- Results sum, per applicant column: total_processed = the result rows (3–23, or 3–21 in the 2019
-    -- layout).
-    select
-        report_id,
-        agency,
-        report_year,
-        is_canonical,
-        'S2' as rule,
-        col_key as column_key,
-        case when row_key = 'total_processed' then 'lhs' else 'rhs' end as side,
-        table_name,
-        row_key,
-        col_key,
-        reported_value
-    from cells
-    where
-        table_name = 'table3'
-        and (row_key = 'total_processed' or group_key not in ('received', 'total', 'carried_forward'))
-
-),
-
-s3_s4 as (
-
-    -- S3 (a table 三 row: the six applicant columns) and S4 (a table 四 block: the four results) share
-    -- a shape: the parts of a row add up to its total column.
-    select
-        report_id,
-        agency,
-        report_year,
-        is_canonical,
-        case when table_name = 'table3' then 'S3' else 'S4' end as rule,
-        row_key as column_key,
-        case when col_key = 'total' then 'rhs' else 'lhs' end as side,
-        table_name,
-        row_key,
-        col_key,
-        reported_value
-    from cells
+    select * from {{ ref('int_identity_operand_map') }}
 
 ),
 
 final as (
 
-    select * from s1
-    union all
-    select * from s2
-    union all
-    select * from s3_s4
+    select
+        cells.report_id,
+        cells.agency,
+        cells.report_year,
+        cells.is_canonical,
+        operand_map.rule,
+        operand_map.column_key,
+        operand_map.side,
+        cells.table_name,
+        cells.row_key,
+        cells.col_key,
+        cells.reported_value
+    from cells
+    inner join operand_map
+        on
+            cells.table_name = operand_map.table_name
+            and cells.template_format = operand_map.template_format
+            and cells.row_key = operand_map.row_key
+            and cells.col_key = operand_map.col_key
 
 )
 

@@ -18,6 +18,7 @@ final as (
 
     select
         cells.*,
+        template.template_format,
         template.row_order,
         template.col_order,
         template.group_key,

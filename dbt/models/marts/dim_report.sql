@@ -12,9 +12,9 @@ issues as (
 
 ),
 
-cells as (
+cell_counts as (
 
-    select * from {{ ref('int_cell_trust') }}
+    select * from {{ ref('int_report_cell_counts') }}
 
 ),
 
@@ -38,20 +38,6 @@ issue_counts as (
         count(*) filter (where severity = 'warning') as warning_issues,
         count(*) filter (where severity = 'info') as info_issues
     from issues
-    group by report_id
-
-),
-
-cell_counts as (
-
-    select
-        report_id,
-        count(*) filter (where value_status = 'read') as cells_read,
-        count(*) filter (where value_status = 'inferred') as cells_inferred,
-        count(*) filter (where value_status = 'undetermined') as cells_undetermined,
-        count(*) filter (where value_status = 'blank') as cells_blank,
-        count(*) filter (where value_status = 'absent') as cells_absent
-    from cells
     group by report_id
 
 ),
