@@ -20,10 +20,12 @@ import itertools
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 
 import polars as pl
+import pyarrow as pa
 
 from dagster_project.govreport.normalize import to_simplified
 
@@ -296,19 +298,30 @@ AGENCY_SCHEMA = {
 }
 
 
-def agency_table(reports: pl.DataFrame, mentions: pl.DataFrame) -> pl.DataFrame:
+def name_facts(raw: str) -> tuple[str, Resolution]:
+    """What a name (without whitespace) says on its own: its normalized form and its divisions. The
+    costly part of ``agency_table`` and a function of the name alone, so callers may keep it."""
+    norm = normalize_name(raw)
+    return norm, resolve(norm)
+
+
+def agency_table(
+    reports: pl.DataFrame,
+    mentions: pl.DataFrame,
+    known: Mapping[str, tuple[str, Resolution]] | None = None,
+) -> pl.DataFrame:
     """One row per agency name of ``reports`` (columns agency, report_year, report_id) with its key,
     level and region. ``mentions`` (report_id, kind, old_name, new_name) are the renames the reports
-    state (narrative.name_mentions)."""
+    state (narrative.name_mentions). ``known`` holds ``name_facts`` computed before, by name."""
     names: dict[str, _Name] = {}
+    known = known or {}
     report_agency: dict[str, str] = {}
     for agency, year, report_id in reports.select("agency", "report_year", "report_id").iter_rows():
         if not agency:
             continue
         raw = "".join(agency.split())
         if raw not in names:
-            norm = normalize_name(raw)
-            res = resolve(norm)
+            norm, res = known[raw] if raw in known else name_facts(raw)
             base = f"{res.chain[-1]}:{_rest_key(res.rest)}" if res.chain else norm
             stem = f"{res.chain[-1]}:{_stem(_rest_key(res.rest))}" if res.chain else _stem(norm)
             names[raw] = _Name(raw, norm, res, base, stem)
@@ -351,14 +364,20 @@ def agency_table(reports: pl.DataFrame, mentions: pl.DataFrame) -> pl.DataFrame:
     for n in names.values():
         root = groups.find(n.raw)
         group_key[root] = min(group_key.get(root, n.base_key), n.base_key)
-    rows = []
+    columns: dict[str, list] = {name: [] for name in AGENCY_SCHEMA}  # built by column: one Series each
     for n in sorted(names.values(), key=lambda n: n.raw):
         key = group_key[groups.find(n.raw)]
         region = {d.level: d for d in idx.parents(n.res.chain[-1])} if n.res.chain else {}
         look = sorted(set(lookalikes.get(n.raw, [])) | ({n.res.lookalike} if n.res.lookalike else set()))
         for spelling in sorted(n.spellings):
-            rows.append(_row(spelling, n, key, region, look, groups, evidence, source))
-    return pl.DataFrame(rows, schema=AGENCY_SCHEMA)
+            for name, value in _row(spelling, n, key, region, look, groups, evidence, source).items():
+                columns[name].append(value)
+    # Through Arrow: Polars converts a list column from Python lists one Series per row (seconds at
+    # 100,000 names); pyarrow converts the whole column at once.
+    arrow_schema = pl.DataFrame(schema=AGENCY_SCHEMA).to_arrow().schema
+    return pl.from_arrow(
+        pa.table({f.name: pa.array(columns[f.name], type=f.type) for f in arrow_schema}, schema=arrow_schema)
+    )
 
 
 def _row(spelling, n, key, region, look, groups, evidence, source) -> dict:

@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from dagster_project.analysis.agency import agency_table
+from dagster_project.analysis.agency import Resolution, agency_table, divisions, name_facts
 from dagster_project.analysis.narrative import SECTION_KEYS, NarrativeResult, analyse_document
 from dagster_project.analysis.similarity import previous_reports, similarity_table
 from dagster_project.analysis.text import version
@@ -72,6 +72,19 @@ MENTIONS_SCHEMA = {
     "span_end": pl.Int64,
     "phrase": pl.String,
 }
+# What each agency name says on its own (agency.name_facts), kept across refreshes: resolving a name
+# against the divisions is the costly part of the agency keys, and a name's facts change only with the
+# analysis version or the division data (facts_version).
+NAME_FACTS_SCHEMA = {
+    "agency_name": pl.String,
+    "facts_version": pl.String,
+    "normalized_name": pl.String,
+    "division_chain": pl.List(pl.String),
+    "name_rest": pl.String,
+    "region_match": pl.String,
+    "region_candidates": pl.List(pl.String),
+    "lookalike": pl.String,
+}
 _DUCK_TYPES = {
     pl.String: "varchar",
     pl.Int32: "integer",
@@ -96,6 +109,7 @@ def _tables() -> dict[str, dict]:
         "narrative_claims": CLAIMS_SCHEMA,
         "agency_mentions": MENTIONS_SCHEMA,
         "agency_names": AGENCY_SCHEMA,
+        "agency_name_facts": NAME_FACTS_SCHEMA,
         "section_similarity": {**SIMILARITY_SCHEMA, "analysis_version": pl.String},
     }
 
@@ -304,6 +318,49 @@ def _run(todo: list[tuple]) -> Iterable[tuple[str, str, NarrativeResult | None]]
 # --- agency keys -------------------------------------------------------------------------------------
 
 
+def _name_facts(con: duckdb.DuckDBPyConnection, raw_names: set[str]) -> dict[str, tuple[str, Resolution]]:
+    """The facts of ``raw_names``: those kept from earlier refreshes (same version), the others computed
+    and kept; facts of other versions or of names no report carries any more are dropped."""
+    facts_version = f"{version()}|{divisions().source}"
+    kept = con.sql(
+        f"select * from {SCHEMA}.agency_name_facts where facts_version = ?", params=[facts_version]
+    ).pl()
+    facts = {
+        row["agency_name"]: (
+            row["normalized_name"],
+            Resolution(
+                tuple(row["division_chain"]),
+                row["name_rest"],
+                row["region_match"],
+                tuple(row["region_candidates"]),
+                row["lookalike"],
+            ),
+        )
+        for row in kept.iter_rows(named=True)
+        if row["agency_name"] in raw_names
+    }
+    new = {name: name_facts(name) for name in sorted(raw_names - facts.keys())}
+    facts.update(new)
+    frame = pl.DataFrame(
+        [
+            (name, facts_version, norm, list(res.chain), res.rest, res.match, list(res.candidates), res.lookalike)
+            for name, (norm, res) in new.items()
+        ],
+        schema=NAME_FACTS_SCHEMA,
+        orient="row",
+    )
+    names = pl.DataFrame({"agency_name": sorted(raw_names)}, schema={"agency_name": pl.String})
+    quoted_version = "'" + facts_version.replace("'", "''") + "'"
+    run_on(
+        con,
+        names.to_arrow(),
+        f"delete from {SCHEMA}.agency_name_facts where facts_version <> {quoted_version} "
+        "or agency_name not in (select agency_name from arrow_rows)",
+    )
+    _insert(con, "agency_name_facts", frame)
+    return facts
+
+
 def refresh_agency_names(settings: Settings) -> int:
     """Rebuild analysis.agency_names from every parsed report's agency and the renames reports state."""
     con = connect(settings)
@@ -316,8 +373,9 @@ def refresh_agency_names(settings: Settings) -> int:
             f"select report_id, mention_kind as kind, old_name, new_name from {SCHEMA}.agency_mentions "
             "order by report_id, span_start"
         ).pl()
-        table = agency_table(reports, mentions)
+        raw_names = {"".join(agency.split()) for agency in reports["agency"].unique().to_list() if agency}
         con.execute("begin transaction")
+        table = agency_table(reports, mentions, _name_facts(con, raw_names))
         con.execute(f"delete from {SCHEMA}.agency_names")
         _insert(con, "agency_names", table)
         con.execute("commit")
