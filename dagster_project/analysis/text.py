@@ -105,8 +105,10 @@ def compact(doc: str, start: int = 0, end: int | None = None) -> Compact:
     for m in _NON_SPACE.finditer(doc, start, end):
         run = m.group()
         runs.append((m.start(), size))
-        # ASCII is NFKC-stable; anything else is folded one character at a time.
-        parts.append(run if run.isascii() else "".join(map(_fold, run)))
+        # ASCII is NFKC-stable, and so is each character of an NFKC-normalized run (a character that
+        # changes on its own cannot occur in one); anything else is folded one character at a time.
+        stable = run.isascii() or unicodedata.is_normalized("NFKC", run)
+        parts.append(run if stable else "".join(map(_fold, run)))
         size += len(run)
     return Compact("".join(parts), runs, len(doc))
 

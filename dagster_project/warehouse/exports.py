@@ -251,6 +251,10 @@ class _CsvFile:
 
     def write(self, frame: pl.DataFrame) -> None:
         flat = _flat(frame)
+        if self.encoding == "utf-8":  # straight into the file: a str of the frame, encoded, took 6x longer
+            flat.write_csv(self.out, include_header=self.header, line_terminator="\r\n", null_value="")
+            self.header = False
+            return
         for offset in range(0, max(flat.height, 1), CSV_CHUNK_ROWS):  # Polars writes UTF-8 only
             chunk = flat.slice(offset, CSV_CHUNK_ROWS)
             text = chunk.write_csv(include_header=self.header, line_terminator="\r\n", null_value="")
