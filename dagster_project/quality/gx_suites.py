@@ -25,9 +25,9 @@ import duckdb
 SUITES_DIR = Path(__file__).resolve().parents[2] / "expectations"
 MAX_LISTED = 50  # failing report ids listed per expectation (metadata and summaries)
 # Rows of a suite's frame validated at once (GOVREPORT_GX_CHUNK_ROWS): the frame of a national-scale
-# mart (the identity lines of 100,000 reports: 3.5 million rows x 60 columns) is validated in chunks of
-# whole reports, so pandas never holds it all.
-CHUNK_ROWS = int(os.environ.get("GOVREPORT_GX_CHUNK_ROWS", "250000"))
+# mart (the identity lines of 100,000 reports: 4.2 million rows x 45 columns) is validated in chunks of
+# whole reports, so pandas never holds it all (GX's fixed cost per chunk is about 0.5 s).
+CHUNK_ROWS = int(os.environ.get("GOVREPORT_GX_CHUNK_ROWS", "1000000"))
 DUCKDB_MEMORY = os.environ.get("GOVREPORT_GX_MEMORY", "1536MB")  # DuckDB's memory limit while staging frames
 # Expectations decided row by row: a chunk's answer for its rows is the whole frame's.
 ROW_WISE = frozenset(
@@ -156,9 +156,21 @@ def _frames(con: duckdb.DuckDBPyConnection, spec: dict) -> Iterator:
         (rows,) = con.execute("select count(*) from read_parquet(?)", [path]).fetchone()
         chunks = max(1, -(-rows // CHUNK_ROWS))
         for i in range(chunks):
-            yield con.execute(
-                f"select * from read_parquet(?) where hash(report_id) % {chunks} = {i}", [path]
-            ).df()
+            yield _categorical(
+                con.execute(
+                    f"select * from read_parquet(?) where hash(report_id) % {chunks} = {i}", [path]
+                ).df()
+            )
+
+
+def _categorical(frame):
+    """Text columns as pandas categoricals: GX filters the frame once per expectation (its row
+    conditions), and taking rows of integer codes is cheaper than of Arrow strings (the identity suite
+    at 100,000 reports: 34.1 s -> 29.5 s). Values, NULLs and comparisons are unchanged."""
+    for column in frame.columns:
+        if frame[column].dtype == "str":
+            frame[column] = frame[column].astype("category")
+    return frame
 
 
 def _merged(parts: list[ExpectationOutcome]) -> ExpectationOutcome:

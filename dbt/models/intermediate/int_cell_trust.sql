@@ -32,17 +32,46 @@ checks as (
 
 ),
 
+check_indexes as (
+
+    -- Each check (rule × checked column, 43 of them) numbered from 0.
+    select
+        rule,
+        column_key,
+        cast(row_number() over (order by rule, column_key) - 1 as integer) as check_index
+    from operand_map
+    group by rule, column_key
+
+),
+
+check_bits as (
+
+    -- Each check as one bit of a 128-bit mask, so a cell's checks are compared with its report's
+    -- passing and failing ones by a bitwise AND instead of list lookups.
+    select
+        rule,
+        column_key,
+        case
+            when check_index < 127 then cast(1 as hugeint) << check_index
+            else error('int_cell_trust: more than 127 identity checks; the check masks must be widened')
+        end as check_bit
+    from check_indexes
+
+),
+
 cell_checks as (
 
     -- The checks a template cell is an operand of (a few hundred rows).
     select
-        template_format,
-        table_name,
-        row_key,
-        col_key,
-        list(rule || ':' || column_key) as check_keys
+        operand_map.template_format,
+        operand_map.table_name,
+        operand_map.row_key,
+        operand_map.col_key,
+        bit_or(check_bits.check_bit) as check_mask
     from operand_map
-    group by template_format, table_name, row_key, col_key
+    inner join check_bits
+        on operand_map.rule = check_bits.rule and operand_map.column_key = check_bits.column_key
+    group by operand_map.template_format, operand_map.table_name, operand_map.row_key, operand_map.col_key
 
 ),
 
@@ -50,11 +79,13 @@ report_checks as (
 
     -- The passing and failing checks of each report (one row per report).
     select
-        report_id,
-        list(rule || ':' || column_key) filter (where status = 'pass') as passing_checks,
-        list(rule || ':' || column_key) filter (where status = 'fail') as failing_checks
+        checks.report_id,
+        coalesce(bit_or(check_bits.check_bit) filter (where checks.status = 'pass'), 0) as passing_mask,
+        coalesce(bit_or(check_bits.check_bit) filter (where checks.status = 'fail'), 0) as failing_mask
     from checks
-    group by report_id
+    inner join check_bits
+        on checks.rule = check_bits.rule and checks.column_key = check_bits.column_key
+    group by checks.report_id
 
 ),
 
@@ -64,10 +95,8 @@ flagged as (
     -- Both lookups join small relations (template cells, reports), never every operand cell.
     select
         cells.*,
-        coalesce(list_has_any(cell_checks.check_keys, report_checks.passing_checks), false)
-            as in_passing_identity,
-        coalesce(list_has_any(cell_checks.check_keys, report_checks.failing_checks), false)
-            as in_failing_identity
+        coalesce(cell_checks.check_mask & report_checks.passing_mask <> 0, false) as in_passing_identity,
+        coalesce(cell_checks.check_mask & report_checks.failing_mask <> 0, false) as in_failing_identity
     from cells
     left join cell_checks
         on
