@@ -31,6 +31,7 @@ from benchmarks.measure import Refresh, run_refresh
 from benchmarks.scaling import ascii_plot, fit
 from dagster_project.govreport.parse import PARSER_VERSION, parse_bytes
 from dagster_project.govreport.render import render_text
+from dagster_project.warehouse.gc_tuning import tune_worker
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "out"
@@ -95,7 +96,7 @@ def _parse(path: str) -> dict:
 
 def _pool_map(fn, paths: list[str]) -> tuple[float, list]:
     start = time.perf_counter()
-    with ProcessPoolExecutor(max_workers=os.cpu_count()) as pool:
+    with ProcessPoolExecutor(max_workers=os.cpu_count(), initializer=tune_worker) as pool:
         out = list(pool.map(fn, paths, chunksize=64))
     return time.perf_counter() - start, out
 

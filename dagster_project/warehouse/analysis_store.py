@@ -27,6 +27,7 @@ from dagster_project.analysis.narrative import SECTION_KEYS, NarrativeResult, an
 from dagster_project.analysis.similarity import previous_reports, similarity_table
 from dagster_project.analysis.text import version
 
+from .gc_tuning import tune_worker
 from .settings import Settings
 from .writer import run_on
 
@@ -308,7 +309,7 @@ def _run(todo: list[tuple]) -> Iterable[tuple[str, str, NarrativeResult | None]]
     if len(todo) >= PARALLEL_MIN and (os.cpu_count() or 1) > 1:
         # forkserver: the workers do not inherit the refresh's threads or its DuckDB connection.
         ctx = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(mp_context=ctx) as pool:
+        with ProcessPoolExecutor(mp_context=ctx, initializer=tune_worker) as pool:
             yield from pool.map(_analyse_file, todo, chunksize=16)
         return
     for args in todo:

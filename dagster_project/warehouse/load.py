@@ -27,7 +27,7 @@ import pyarrow as pa
 from dagster_project.govreport.parse import PARSER_VERSION, parse_bytes
 from dagster_project.govreport.record import ERROR, PARSER_FAILURE, Issue, ParseResult
 
-from . import hash_cache
+from . import gc_tuning, hash_cache
 from .cells import Flat, flatten
 from .files import CHANGED, UNREADABLE, RawFile, discover, least_faithful
 from .schema import ALL_DDL, UNKEYED_DDL
@@ -309,6 +309,7 @@ def load_raw(
             progress(0, len(todo))
         tasks = _Tasks(raw_dir, todo, settings.max_bytes)
         batch = Batch()
+        stack.enter_context(gc_tuning.relaxed())  # every parsed file's rows pass through here
         for (sha, group), flat in zip(todo, _parse_all(tasks, parse, pool), strict=True):
             batch.add(_report_row(sha, group, flat.fields, loaded_at), flat)
             if flat.fields["agency_year_key"]:

@@ -44,6 +44,7 @@ from .files import (
     read_limited,
     readable_component,
 )
+from .gc_tuning import tune_worker
 from .settings import DEFAULT_PARSE_MEMORY_MB, DEFAULT_PARSE_SECONDS, Settings
 
 OVER_BUDGET = "over_budget"
@@ -133,6 +134,7 @@ def _worker_main(conn, memory_mb: int | None) -> None:
     then, so the parent times every file on its own (CLOCK_MONOTONIC is system-wide).
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops us
+    tune_worker()
     while True:
         try:
             message = conn.recv()

@@ -4,9 +4,11 @@ order, and workers are replaced after a number of tasks. Real worker processes, 
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 
+from dagster_project.warehouse import gc_tuning
 from dagster_project.warehouse.workers import Budget, BudgetPool, Exceeded
 
 
@@ -29,3 +31,14 @@ def test_results_come_in_input_order_from_recycled_workers():
     # No worker ran more than four tasks: at least 30 / 4 distinct processes.
     assert len(set(pids)) >= 8
     assert os.getpid() not in pids
+
+
+def test_workers_collect_garbage_in_large_steps_and_the_parent_keeps_its_settings():
+    before = gc.get_threshold()
+    with BudgetPool(Budget(seconds=30, memory_mb=None), workers=2) as pool:
+        seen = set(pool.imap(gc.get_threshold, [() for _ in range(6)]))
+    assert seen == {gc_tuning.WORKER_THRESHOLDS}
+    assert gc.get_threshold() == before
+    with gc_tuning.relaxed():
+        assert gc.get_threshold() == gc_tuning.WORKER_THRESHOLDS
+    assert gc.get_threshold() == before
