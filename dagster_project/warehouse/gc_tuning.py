@@ -31,8 +31,10 @@ def tune_worker() -> None:
 
 @contextlib.contextmanager
 def relaxed() -> Iterator[None]:
-    """The worker thresholds for the duration of a block (the load's parent receives every parsed
-    file's rows), then the process's own settings again."""
+    """The worker thresholds for the duration of a block, then the process's own settings again: for
+    steps of the refresh process that make an object or more per report (the load's parent receives
+    every parsed file's rows; the agency names of 100,000 reports took 7.4 s with the default
+    thresholds and 4.3 s with these, measured in a process that had imported Dagster, dbt and GX)."""
     before = gc.get_threshold()
     gc.set_threshold(*WORKER_THRESHOLDS)
     try:
