@@ -1,5 +1,6 @@
 """dbt models as Dagster assets (dbt tests become asset checks)."""
 
+import contextlib
 import os
 import shutil
 from collections.abc import Mapping, Sequence
@@ -17,6 +18,9 @@ from dagster_project.progress import LogEvery, report
 
 DUCKDB_POOL = "duckdb_writer"  # one DuckDB writer at a time
 PARTIAL_PARSE = "partial_parse.msgpack"
+# Folders of earlier dbt commands kept beside this run's (each holds the manifest, compiled SQL and the
+# log: about 8 MB for this project).
+KEEP_RUN_TARGETS = 3
 
 
 class LayerTranslator(DagsterDbtTranslator):
@@ -72,6 +76,29 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
             report("dbt build", done, total, "models and tests")
         yield event
     keep_partial_parse(Path(invocation.target_path))
+    prune_run_targets(Path(invocation.target_path))
+
+
+def prune_run_targets(run_target: Path, keep: int = KEEP_RUN_TARGETS) -> list[Path]:
+    """Remove the target folders of earlier dbt commands of this op but the newest ``keep``.
+
+    dagster-dbt gives every command its own folder (``target/<op>-<run>-<id>``) and never removes it:
+    about 8 MB a refresh, so a warehouse refreshed by the sensor for every new file grew without end
+    (36 folders, 304 MB, after one day of tests and benchmarks). Refreshes hold the refresh lock, so no
+    other dbt command of this op is writing a folder meanwhile. Returns the folders removed.
+    """
+    if not run_target.is_absolute():
+        run_target = Path(dbt_project.project_dir) / run_target
+    prefix = run_target.name.split("-", 1)[0] + "-"
+    others = []
+    for folder in run_target.parent.glob(f"{prefix}*"):
+        with contextlib.suppress(OSError):  # gone meanwhile (a test suite's warehouses share dbt/target)
+            if folder.is_dir() and folder != run_target:
+                others.append((folder.stat().st_mtime, folder))
+    removed = [folder for _, folder in sorted(others, reverse=True)[keep:]]
+    for old in removed:
+        shutil.rmtree(old, ignore_errors=True)
+    return removed
 
 
 def keep_partial_parse(run_target: Path) -> None:

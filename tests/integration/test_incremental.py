@@ -15,6 +15,8 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.defs.dbt import KEEP_RUN_TARGETS, prune_run_targets
+
 from .conftest import ROOT, SEEDS, run_refresh
 
 
@@ -93,6 +95,8 @@ def test_incremental_refresh_equals_full_refresh(tmp_path):
     incremental = _marts(wh / "published.duckdb")
     # The second build of the same warehouse starts from the parse the first one left (defs/dbt.py).
     assert "Unable to do partial parsing" not in _latest_dbt_log()
+    # Earlier commands' target folders are pruned: this run's and the newest KEEP_RUN_TARGETS others.
+    assert len(list(ROOT.joinpath("dbt", "target").glob("dbt_models-*"))) <= KEEP_RUN_TARGETS + 1
 
     scratch, wh_full = run_refresh(tmp_path / "full", final)
     assert scratch.success
@@ -122,3 +126,22 @@ def test_incremental_state_is_rebuilt_when_lost(tmp_path):
     again = _refresh_in_place(tmp_path)
     assert again.success
     assert _marts(wh / "published.duckdb") == before
+
+
+def test_prune_keeps_this_run_and_the_newest_others(tmp_path):
+    target = tmp_path / "target"
+    folders = []
+    for i in range(6):
+        folder = target / f"dbt_models-run{i}-x"
+        folder.mkdir(parents=True)
+        (folder / "manifest.json").write_text("{}")
+        os.utime(folder, (1_000_000 + i, 1_000_000 + i))
+        folders.append(folder)
+    other_op = target / "dbt_docs-run0-x"
+    other_op.mkdir()
+    current = folders[0]  # the oldest mtime, yet the run being finished: never removed
+    removed = prune_run_targets(current, keep=2)
+    assert sorted(removed) == folders[1:4]
+    assert sorted(p.name for p in target.iterdir()) == sorted(
+        [current.name, folders[4].name, folders[5].name, other_op.name]
+    )
