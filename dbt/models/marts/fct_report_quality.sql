@@ -286,10 +286,16 @@ copy_paste as (
         max(jaccard) filter (where section_no = 5) as problems_jaccard,
         max(containment) filter (where section_no = 5) as problems_containment,
         max(jaccard) filter (where is_judged) as max_judged_jaccard,
-        arg_max(section_no, jaccard) filter (where is_judged) as most_similar_section,
-        arg_max(passage, jaccard) filter (where is_judged) as most_similar_passage,
-        arg_max(prev_passage, jaccard) filter (where is_judged) as most_similar_prev_passage,
-        arg_max(passage_score, jaccard) filter (where is_judged) as most_similar_passage_score
+        -- One order for the four, with ties going to the lower section: with jaccard alone a tie let
+        -- each arg_max pick its own row (a section number with another section's passage).
+        arg_max(section_no, [jaccard, -section_no]) filter (where is_judged) as most_similar_section,
+        arg_max(passage, [jaccard, -section_no]) filter (where is_judged) as most_similar_passage,
+        arg_max(prev_passage, [jaccard, -section_no]) filter (
+            where is_judged
+        ) as most_similar_prev_passage,
+        arg_max(passage_score, [jaccard, -section_no]) filter (
+            where is_judged
+        ) as most_similar_passage_score
     from pair_similarity
     group by report_id
 
