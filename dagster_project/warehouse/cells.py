@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime
+from functools import cache
 from typing import NamedTuple
 
 from dagster_project.govreport import template
@@ -43,39 +44,53 @@ def cell_status(value, src: CellSource) -> tuple[str, str | None]:
     return UNDETERMINED, NO_STATUS_RULE
 
 
-def cell_rows(report_id: str, result: ParseResult) -> Iterator[tuple]:
-    """``(report_id, table, row_key, col_key, value, value_raw, line, offset, page, value_status,
-    value_rule)`` per cell (the order of ``load.CELL_COLUMNS``)."""
-    record = result.record or {}
-    prov = result.provenance
-    empty = CellSource(raw=None)
-
-    def row(table: str, row_key: str, col_key: str, value, cell_id: str) -> tuple:
-        src = prov.get(cell_id, empty)
-        status, rule = cell_status(value, src)
-        return (
-            report_id,
-            table,
-            row_key,
-            col_key,
-            value,
-            src.raw,
-            src.line,
-            src.offset,
-            src.page,
-            status,
-            rule,
-        )
-
+def _cells(record: dict) -> Iterator[tuple[str, str, str, object, str]]:
+    """``(table, row_key, col_key, value, cell_id)`` of every cell of a record, in the raw table's order."""
     for key, value in (record.get("table2") or {}).items():
-        yield row("table2", key, "value", value, f"t2.{key}")
+        yield "table2", key, "value", value, f"t2.{key}"
     columns = template.table3_columns()
     for key, values in (record.get("table3") or {}).items():
         for i, col in enumerate(columns):
-            yield row("table3", key, col, values[i] if i < len(values) else None, f"t3.{key}[{i}]")
+            yield "table3", key, col, values[i] if i < len(values) else None, f"t3.{key}[{i}]"
     for key, value in (record.get("table4") or {}).items():
         block, result_key = split_table4_key(key)
-        yield row("table4", block, result_key, value, f"t4.{key}")
+        yield "table4", block, result_key, value, f"t4.{key}"
+
+
+def cell_rows(report_id: str, result: ParseResult) -> Iterator[tuple]:
+    """``(report_id, table, row_key, col_key, value, value_raw, line, offset, page, value_status,
+    value_rule)`` per cell (the order of ``writer.CELL_COLUMNS``)."""
+    prov = result.provenance
+    empty = CellSource(raw=None)
+    for table, row_key, col_key, value, cell_id in _cells(result.record or {}):
+        src = prov.get(cell_id, empty)
+        status, rule = cell_status(value, src)
+        yield report_id, table, row_key, col_key, value, src.raw, src.line, src.offset, src.page, status, rule
+
+
+@cache
+def key_sets() -> tuple[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...]:
+    """The ``(table, row_key, col_key)`` columns of a full record of each table 二 format and table 三
+    layout of the template: a worker sends the index of its report's key columns when they are one of
+    these (nearly always), instead of ~200 x 3 strings. Derived from the template alone, so every
+    process numbers them alike; a report with other keys sends them in full."""
+    t3_layouts = sorted({f for r in template.raw()["table3_rows"] for f in r["formats"]})
+    sets = []
+    for fmt in sorted(template.raw()["table2"]):
+        for layout in t3_layouts:
+            record = {
+                "table2": dict.fromkeys(template.table2_keys(fmt)),
+                "table3": {k: [] for k in template.table3_rows(layout)},
+                "table4": dict.fromkeys(template.table4_keys()),
+            }
+            tables, rows, cols = zip(*((t, r, c) for t, r, c, _, _ in _cells(record)), strict=True)
+            sets.append((tables, rows, cols))
+    return tuple(sets)
+
+
+@cache
+def _key_set_ids() -> dict[tuple[str, ...], int]:
+    return {tables + rows + cols: i for i, (tables, rows, cols) in enumerate(key_sets())}
 
 
 def agency_year_key(agency: str | None, year: int | None) -> str | None:
@@ -122,11 +137,38 @@ class Flat(NamedTuple):
 
     fields: dict  # report_fields()
     issues: list[tuple]  # (issue_no, code, severity, message, location, cell)
-    cells: tuple[list, ...]  # cell_rows() without report_id, as columns (empty lists unless parsed)
+    # The cells' (table, row_key, col_key) columns: an index into key_sets(), or the three lists.
+    keys: int | tuple[list, list, list]
+    # The other cell columns: value, value_raw, line, offset, page, value_status, value_rule
+    # (empty lists unless parsed).
+    cells: tuple[list, ...]
+
+    @property
+    def cell_count(self) -> int:
+        return len(self.cells[0])
 
 
 def flatten(result: ParseResult) -> Flat:
     issues = [(n, i.code, i.severity, i.message, i.location, i.cell) for n, i in enumerate(result.issues, 1)]
-    rows = [row[1:] for row in cell_rows("", result)] if result.status == PARSED else []
-    columns = tuple(list(c) for c in zip(*rows, strict=True)) if rows else tuple([] for _ in range(10))
-    return Flat(report_fields(result), issues, columns)
+    keys: tuple[list, ...] = ([], [], [])
+    cells: tuple[list, ...] = ([], [], [], [], [], [], [])
+    if result.status == PARSED:
+        tables, rows, cols = keys
+        values, raws, lines, offsets, pages, statuses, rules = cells
+        prov = result.provenance
+        empty = CellSource(raw=None)
+        for table, row_key, col_key, value, cell_id in _cells(result.record or {}):
+            src = prov.get(cell_id, empty)
+            status, rule = (src.status, src.rule) if src.status is not None else cell_status(value, src)
+            tables.append(table)
+            rows.append(row_key)
+            cols.append(col_key)
+            values.append(value)
+            raws.append(src.raw)
+            lines.append(src.line)
+            offsets.append(src.offset)
+            pages.append(src.page)
+            statuses.append(status)
+            rules.append(rule)
+    key_id = _key_set_ids().get(tuple(keys[0]) + tuple(keys[1]) + tuple(keys[2]))
+    return Flat(report_fields(result), issues, keys if key_id is None else key_id, cells)

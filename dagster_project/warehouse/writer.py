@@ -11,11 +11,12 @@ from __future__ import annotations
 import queue
 import threading
 from dataclasses import dataclass, field
+from functools import cache
 
 import duckdb
 import pyarrow as pa
 
-from .cells import Flat
+from .cells import Flat, key_sets
 
 REPORT_COLUMNS = (
     "report_id", "file_name", "file_paths", "size_bytes", "source_kind", "encoding", "status",
@@ -52,12 +53,19 @@ def reports_table(rows: list[dict]) -> pa.Table:
     )
 
 
+@cache
+def _key_arrays(key_id: int) -> tuple[pa.Array, pa.Array, pa.Array]:
+    return tuple(pa.array(column, type=pa.string()) for column in key_sets()[key_id])  # type: ignore[return-value]
+
+
 @dataclass
 class Batch:
     """Rows of some files, kept as columns until they are written."""
 
     reports: list[dict] = field(default_factory=list)
-    cells: list[list] = field(default_factory=lambda: [[] for _ in CELL_COLUMNS])
+    report_ids: list[str] = field(default_factory=list)  # one per cell
+    keys: list[list[pa.Array]] = field(default_factory=lambda: [[], [], []])  # one array per file
+    cells: list[list] = field(default_factory=lambda: [[] for _ in CELL_COLUMNS[4:]])
     issues: list[list] = field(default_factory=lambda: [[] for _ in ISSUE_COLUMNS])
 
     def __len__(self) -> int:
@@ -66,18 +74,23 @@ class Batch:
     def add(self, row: dict, flat: Flat) -> None:
         report_id = row["report_id"]
         self.reports.append(row)
-        n = len(flat.cells[0])
-        self.cells[0].extend([report_id] * n)
-        for column, values in zip(self.cells[1:], flat.cells, strict=True):
-            column.extend(values)
+        n = flat.cell_count
+        if n:
+            self.report_ids.extend([report_id] * n)
+            keys = _key_arrays(flat.keys) if isinstance(flat.keys, int) else flat.keys
+            for column, values in zip(self.keys, keys, strict=True):
+                column.append(values if isinstance(values, pa.Array) else pa.array(values, type=pa.string()))
+            for column, values in zip(self.cells, flat.cells, strict=True):
+                column.extend(values)
         self.issues[0].extend([report_id] * len(flat.issues))
         for i, column in enumerate(self.issues[1:]):
             column.extend(issue[i] for issue in flat.issues)
 
     def write(self, con: duckdb.DuckDBPyConnection) -> None:
-        cells = pa.table(
-            {c: pa.array(v, type=t) for c, v, t in zip(CELL_COLUMNS, self.cells, _CELL_TYPES, strict=True)}
-        )
+        columns = [pa.array(self.report_ids, type=pa.string())]
+        columns += [pa.concat_arrays(parts) if parts else pa.array([], pa.string()) for parts in self.keys]
+        columns += [pa.array(v, type=t) for v, t in zip(self.cells, _CELL_TYPES[4:], strict=True)]
+        cells = pa.table(dict(zip(CELL_COLUMNS, columns, strict=True)))
         insert(con, "report_cells", cells, CELL_COLUMNS, {"value": "cast(value as decimal(20, 6))"})
         issues = pa.table(
             {c: pa.array(v, type=t) for c, v, t in zip(ISSUE_COLUMNS, self.issues, _ISSUE_TYPES, strict=True)}

@@ -44,3 +44,40 @@ def test_a_failed_statement_raises_its_own_error(tmp_path):
         )
     con.execute("rollback")
     con.close()
+
+
+def test_a_batch_writes_every_cell_of_each_report(tmp_path):
+    """Key columns sent as a key-set index and sent in full both land as the parser's cell rows."""
+    from datetime import datetime
+
+    from dagster_project.govreport.parse import parse_bytes
+    from dagster_project.warehouse.cells import cell_rows, flatten
+    from dagster_project.warehouse.schema import ALL_DDL
+    from dagster_project.warehouse.writer import CELL_COLUMNS, REPORT_COLUMNS, Batch
+
+    from ..unit.conftest import SEEDS
+
+    results = [parse_bytes(p.read_bytes(), p.name) for p in SEEDS[:2]]
+    odd = results[1]
+    odd.record = {**odd.record, "table4": {}}  # not a template key set: its keys travel in full
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("create schema raw")
+    for ddl in ALL_DDL:
+        con.execute(ddl)
+    batch = Batch()
+    expected = []
+    for i, result in enumerate(results):
+        flat = flatten(result)
+        assert isinstance(flat.keys, int) == (i == 0)
+        row = {**dict.fromkeys(REPORT_COLUMNS), **flat.fields, "report_id": f"r{i}", "file_name": result.file}
+        row.update(file_paths=[result.file], size_bytes=1, parser_version="t", loaded_at=datetime(2026, 1, 1))
+        batch.add(row, flat)
+        expected += list(cell_rows(f"r{i}", result))
+    batch.write(con)
+    columns = ", ".join("cast(value as double)" if c == "value" else c for c in CELL_COLUMNS)
+    got = con.execute(
+        f"select {columns} from raw.report_cells order by report_id, table_name, row_key, col_key"
+    ).fetchall()
+    assert sorted(got, key=lambda r: r[:4]) == sorted(expected, key=lambda r: r[:4])
+    assert len(got) == len(expected) > 300
+    con.close()

@@ -1,0 +1,64 @@
+"""What a parse worker sends back: the flattened rows are exactly ``cell_rows``, whether the key columns
+travel as an index into the template's key sets or in full."""
+
+from __future__ import annotations
+
+import copy
+import pickle
+
+import pytest
+
+from dagster_project.govreport.parse import parse_bytes
+from dagster_project.govreport.record import PARSED
+from dagster_project.warehouse.cells import cell_rows, flatten, key_sets
+
+from .conftest import SEEDS
+
+
+def _rows(flat) -> list[tuple]:
+    keys = key_sets()[flat.keys] if isinstance(flat.keys, int) else flat.keys
+    return list(zip(*keys, *flat.cells, strict=True)) if flat.cell_count else []
+
+
+@pytest.fixture(scope="module")
+def parsed():
+    return [parse_bytes(p.read_bytes(), p.name) for p in SEEDS]
+
+
+def test_key_sets_are_distinct_and_cover_both_formats():
+    sets = key_sets()
+    assert len(sets) == len(set(sets)) >= 2
+    for tables, rows, cols in sets:
+        assert len(tables) == len(rows) == len(cols) > 100
+        assert set(tables) == {"table2", "table3", "table4"}
+
+
+def test_seed_reports_send_an_index_and_expand_to_their_rows(parsed):
+    for result in parsed:
+        assert result.status == PARSED, result.name
+        flat = flatten(result)
+        assert isinstance(flat.keys, int), result.name  # a full template record: no key strings sent
+        assert _rows(flat) == [row[1:] for row in cell_rows("", result)]
+        again = pickle.loads(pickle.dumps(flat))
+        assert _rows(again) == _rows(flat)
+
+
+def test_a_record_with_other_keys_sends_them_in_full(parsed):
+    result = copy.copy(parsed[0])
+    record = copy.deepcopy(result.record)
+    dropped = next(iter(record["table2"]))
+    del record["table2"][dropped]
+    record["table4"] = {}
+    result.record = record
+    flat = flatten(result)
+    assert not isinstance(flat.keys, int)
+    rows = _rows(flat)
+    assert rows == [row[1:] for row in cell_rows("", result)]
+    assert ("table2", dropped, "value") not in {r[:3] for r in rows}
+    assert not any(r[0] == "table4" for r in rows)
+
+
+def test_a_quarantined_report_sends_no_cells():
+    flat = flatten(parse_bytes(b"\x00\x01 not a report", "x.bin"))
+    assert flat.cell_count == 0 and _rows(flat) == []
+    assert flat.fields["status"] == "quarantined"
