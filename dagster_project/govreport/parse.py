@@ -7,7 +7,6 @@ cannot be read comes back with a non-``parsed`` status and a reason.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from functools import lru_cache
 
 from . import align, fees, identities, metadata, sections, template
@@ -280,7 +279,7 @@ def _parse(data: bytes, name: str) -> ParseResult:
 def _with_page(src: CellSource, pages: list) -> CellSource:
     if src.line is None or src.line - 1 >= len(pages):
         return src
-    return replace(src, page=pages[src.line - 1])
+    return src._replace(page=pages[src.line - 1])
 
 
 def _cell_values(record: dict) -> dict[str, object]:
