@@ -13,14 +13,11 @@ FORMAT_2019 = "2019"
 
 # Characters kept when labels are compared: CJK ideographs, ASCII letters and digits. Everything
 # else (punctuation of either width, quotes, spaces, numbering dots) is layout noise for matching.
-_KEEP = re.compile(r"[0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_KEEP_RUN = re.compile(r"[0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 
 
 def match_form(text: str) -> str:
-    return "".join(_KEEP.findall(text))
-
-
-_KEEP_RUN = re.compile(r"[0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+    return "".join(_KEEP_RUN.findall(text))  # runs, not characters: one list item per run
 
 
 def match_form_with_map(text: str) -> tuple[str, list[int]]:
