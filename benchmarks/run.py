@@ -76,6 +76,9 @@ class Result:
     landed: float = 0.0  # unix time the new report was written into raw/
 
 
+FLOOR_RUNS = 3
+
+
 def _floor(path: str) -> int:
     return len(_NUMBER.findall(Path(path).read_bytes()))
 
@@ -180,7 +183,9 @@ def real_corpus(n: int) -> Path:
 def throughput(name: str, raw: Path) -> Throughput:
     paths = sorted(str(p) for p in raw.iterdir() if p.is_file())
     mb = sum(Path(p).stat().st_size for p in paths) / 1e6
-    floor_s, _ = _pool_map(_floor, paths)
+    # The floor is short (under a second), so the pool's start-up and the shared machine's hiccups
+    # moved it 0.28-1.14 s between runs; its best of FLOOR_RUNS is its cost.
+    floor_s = min(_pool_map(_floor, paths)[0] for _ in range(FLOOR_RUNS))
     parse_s, _ = _pool_map(_parse_only, paths)
     return Throughput(name, len(paths), mb, floor_s, parse_s)
 
