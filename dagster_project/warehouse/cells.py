@@ -159,6 +159,8 @@ def flatten(result: ParseResult) -> Flat:
         empty = CellSource(raw=None)
         for table, row_key, col_key, value, cell_id in _cells(result.record or {}):
             src = prov.get(cell_id, empty)
+            # The parser always sets a status; cell_status only for a cell it left without one (a call
+            # per cell cost ~25 us a report).
             status, rule = (src.status, src.rule) if src.status is not None else cell_status(value, src)
             tables.append(table)
             rows.append(row_key)

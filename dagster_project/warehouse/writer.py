@@ -77,9 +77,12 @@ class Batch:
         n = flat.cell_count
         if n:
             self.report_ids.extend([report_id] * n)
-            keys = _key_arrays(flat.keys) if isinstance(flat.keys, int) else flat.keys
-            for column, values in zip(self.keys, keys, strict=True):
-                column.append(values if isinstance(values, pa.Array) else pa.array(values, type=pa.string()))
+            if isinstance(flat.keys, int):
+                keys = _key_arrays(flat.keys)
+            else:
+                keys = tuple(pa.array(values, type=pa.string()) for values in flat.keys)
+            for column, array in zip(self.keys, keys, strict=True):
+                column.append(array)
             for column, values in zip(self.cells, flat.cells, strict=True):
                 column.extend(values)
         self.issues[0].extend([report_id] * len(flat.issues))
