@@ -31,7 +31,7 @@ import os
 import duckdb
 import pyarrow as pa
 
-from .files import RawFile
+from .files import RawFile, pack_stat_key, unpack_stat_key
 from .writer import run_on
 
 DDL = (
@@ -59,12 +59,12 @@ def create(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def read(con: duckdb.DuckDBPyConnection) -> dict[bytes, tuple]:
-    """path bytes -> ((dev, inode, size, mtime_ns, ctime_ns), hashed_at_ns, sha256); empty when
+    """path bytes -> (packed stat key (``files.pack_stat_key``), hashed_at_ns, sha256); empty when
     ``GOVREPORT_REHASH`` is set (every file is hashed again)."""
     if os.environ.get("GOVREPORT_REHASH", "").strip() not in ("", "0"):
         return {}
     rows = con.execute(f"select {', '.join(_COLUMNS)} from ingest.file_hashes").fetchall()
-    return {bytes(r[0]): (tuple(r[1:6]), r[6], r[7]) for r in rows}
+    return {bytes(r[0]): (pack_stat_key(*r[1:6]), r[6], r[7]) for r in rows}
 
 
 def write(con: duckdb.DuckDBPyConnection, files: list[RawFile]) -> None:
@@ -72,9 +72,10 @@ def write(con: duckdb.DuckDBPyConnection, files: list[RawFile]) -> None:
     hashed = [f for f in files if f.sha256 is not None and f.stat_key is not None]
     fresh = [f for f in hashed if f.hashed_now]
     present = pa.table({"path": pa.array([f.path_bytes for f in hashed], type=pa.binary())})
+    keys = [unpack_stat_key(f.stat_key) for f in fresh]  # type: ignore[arg-type]
     columns = [
         [f.path_bytes for f in fresh],
-        *([f.stat_key[i] for f in fresh] for i in range(5)),  # type: ignore[index]
+        *([k[i] for k in keys] for i in range(5)),
         [f.hashed_at for f in fresh],
         [f.sha256 for f in fresh],
     ]

@@ -321,6 +321,10 @@ def load_raw(
                 writer.put(batch)
                 batch = Batch()
         writer.put(batch)
+        if pool is not None:
+            # Every file is parsed: the workers (~190 MB each) exit now, not after the commit, so
+            # the rest of the load (the hash cache, duplicates, the commit) runs without them.
+            pool.close()
         writer.close()
         hash_cache.write(con, files)
         summary.agency_year_duplicates = _mark_duplicates(con, affected)
