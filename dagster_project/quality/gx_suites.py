@@ -148,19 +148,56 @@ def _frames(con: duckdb.DuckDBPyConnection, spec: dict) -> Iterator:
     it in memory, past the limit, at 100,000 reports); each chunk is a hash bucket of ``report_id``."""
     query = spec["meta"]["query"]
     if not _chunkable(spec):
-        yield con.execute(query).df()
+        yield _pandas(con, query)
         return
     with tempfile.TemporaryDirectory(prefix="govreport-gx-") as folder:
         path = str(Path(folder) / "frame.parquet")
-        con.execute(f"copy ({query}) to '{path}' (format parquet)")
-        (rows,) = con.execute("select count(*) from read_parquet(?)", [path]).fetchone()
+        # Each statement fetched to the end: DuckDB 2.0 refuses a relation (``con.sql``) while a result
+        # of ``execute`` is unfinished.
+        con.execute(f"copy ({query}) to '{path}' (format parquet)").fetchall()
+        [(rows,)] = con.execute("select count(*) from read_parquet(?)", [path]).fetchall()
         chunks = max(1, -(-rows // CHUNK_ROWS))
         for i in range(chunks):
-            yield _categorical(
-                con.execute(
-                    f"select * from read_parquet(?) where hash(report_id) % {chunks} = {i}", [path]
-                ).df()
+            chunk = f"select * from read_parquet($path) where hash(report_id) % {chunks} = {i}"
+            yield _categorical(_pandas(con, chunk, {"path": path}))
+
+
+# DuckDB column types that ``_pandas`` converts through Arrow (HUGEINT has no pandas dtype: not here).
+_ARROW_SAFE = frozenset(
+    {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "VARCHAR"}
+)
+
+
+def _pandas(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None):
+    """The rows of ``sql`` as the pandas frame DuckDB's ``.df()`` makes, through Arrow when every
+    column is an integer or a text column (the identity suite's frame: 40 counts and 5 keys).
+
+    ``.df()`` took 1.7-2.5 s for a chunk of 860,000 rows x 45 columns at 100,000 reports; Arrow and
+    ``to_pandas`` 0.4-0.8 s. The dtypes are ``.df()``'s: an integer column with a NULL is pandas' nullable
+    integer of the same width (else numpy's), a text column pandas' ``str`` (``object`` when every
+    value is NULL). Any other column type goes through ``.df()`` as before.
+    """
+    import pandas as pd
+    import pyarrow as pa
+
+    relation = con.sql(sql, params=params)
+    if not all(str(t) in _ARROW_SAFE for t in relation.types):
+        return relation.df()
+    table = relation.to_arrow_table()
+    text = (pa.string(), pa.large_string(), pa.string_view())
+    columns = {}
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        kind = column.type
+        if pa.types.is_integer(kind) and column.null_count:
+            nullable = pd.api.types.pandas_dtype(
+                f"{'U' if pa.types.is_unsigned_integer(kind) else ''}Int{kind.bit_width}"
             )
+            columns[name] = column.to_pandas(types_mapper={kind: nullable}.get)
+        elif kind in text and column.null_count == len(column) > 0:
+            columns[name] = pd.Series([None] * len(column), dtype=object)
+        else:
+            columns[name] = column.to_pandas()
+    return pd.DataFrame(columns)
 
 
 def _categorical(frame):

@@ -153,3 +153,28 @@ def test_suites_validated_in_chunks_give_the_whole_frames_answer(real_run, monke
         assert chunked[name].success == whole[name].success, name
         assert _comparable(chunked[name]) == _comparable(whole[name]), name
     assert not whole["fct_identity_checks"].success  # failing rows were compared, not only passes
+
+
+def test_suite_frames_reach_pandas_as_duckdb_df_makes_them(real_run):
+    """The frames go to pandas through Arrow (faster than DuckDB's ``.df()``): every suite's frame,
+    and a frame whose columns are all NULL, equal ``.df()``'s, dtypes and values."""
+    import pandas as pd
+
+    _, wh = real_run
+    con = duckdb.connect(str(wh / "warehouse.duckdb"), read_only=True)
+    try:
+        con.execute("set preserve_insertion_order = true")
+        queries = [
+            f"select * from ({gx_suites.suite_spec(n)['meta']['query']}) order by all"
+            for n in gx_suites.suite_names()
+        ]
+        queries.append(
+            "select null::bigint as n, null::varchar as s, 1::integer as i, 'x' as t from range(3)"
+        )
+        for sql in queries:
+            expected = con.execute(sql).df()
+            pd.testing.assert_frame_equal(gx_suites._pandas(con, sql), expected, check_exact=True)
+        arrow_path = [s for s in queries if all(str(t) in gx_suites._ARROW_SAFE for t in con.sql(s).types)]
+    finally:
+        con.close()
+    assert len(arrow_path) >= 5  # the identity suite's frame among them
