@@ -28,7 +28,8 @@ import codecs
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -214,6 +215,33 @@ class _ParquetFile:
     def close(self) -> None:
         if self.writer is not None:
             self.writer.close()
+
+
+def _write_frames(frames: Iterable[pl.DataFrame], files: list[_ParquetFile | _CsvFile]) -> None:
+    """Write each frame to every file, in order; the Parquet files in a thread beside the rest.
+
+    pyarrow compresses and writes Parquet on one core without the GIL, while the CSV and the next
+    frame from DuckDB go on in this thread (one year of fct_applications_by_outcome at 100,000 reports:
+    Parquet ~1.4 s, CSV ~2.4 s, the sort ~2.6 s, one after the other before). A file still receives
+    its frames one at a time and in order, so the files are byte for byte what a single thread writes.
+    """
+    parquet = [out for out in files if isinstance(out, _ParquetFile)]
+    others = [out for out in files if not isinstance(out, _ParquetFile)]
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet") as pool:
+        pending: Future | None = None
+        try:
+            for frame in frames:
+                if pending is not None:
+                    pending.result()  # one frame ahead at most: memory stays at two frames
+                pending = pool.submit(lambda f=frame: [out.write(f) for out in parquet]) if parquet else None
+                for out in others:
+                    out.write(frame)
+        except BaseException:
+            if pending is not None:  # the first error is the one to show (a full disk names its file)
+                pending.exception()
+            raise
+        if pending is not None:
+            pending.result()
 
 
 def _write_parquet(frame: pl.DataFrame, doc: MartDoc, target: Path, partitioned: bool) -> None:
@@ -447,9 +475,7 @@ def write_exports(
             try:
                 # A year of a mart held in memory is filtered from it; otherwise it is read in frames.
                 frames_of = [whole.filter(_year_is(key))] if whole is not None else iter_mart(con, doc, key)
-                for frame in frames_of:
-                    for out in files:
-                        out.write(frame)
+                _write_frames(frames_of, files)
             finally:
                 for out in files:
                     out.close()
