@@ -6,8 +6,9 @@ Every such test (not_null, unique on keys that include report_id, accepted value
 decided row by row or report by report, so the answer equals the full test's.
 
 The views over every cell (int_report_cells, int_labelled_cells, int_identity_operands) have no build of
-their own: `dbt build` tests them before it builds int_cell_trust from them, so their tests check the
-reports int_cell_trust is about to build (new and changed ones; every report when it has no state).
+their own: `dbt build` tests them before it builds int_identity_checks from them (it reads all three),
+so their tests check the reports int_identity_checks is about to build (new and changed ones; every
+report when it has no state).
 -#}
 
 {% macro get_where_subquery(relation) -%}
@@ -20,10 +21,10 @@ reports int_cell_trust is about to build (new and changed ones; every report whe
         {%- set state = adapter.get_relation(
             database=relation.database,
             schema=relation.schema ~ '_state',
-            identifier='int_cell_trust' if follows_trust else relation.identifier
+            identifier='int_identity_checks' if follows_trust else relation.identifier
         ) -%}
         {%- if state is not none and follows_trust -%}
-            {#- These tests run before int_cell_trust is built: the reports it is about to build. -#}
+            {#- These tests run before int_identity_checks is built: the reports it is about to build. -#}
             {%- set versions = relation.incorporate(path={'identifier': 'int_report_versions'}) -%}
             {%- set scope -%}
                 select report_id from {{ versions }} as current_version

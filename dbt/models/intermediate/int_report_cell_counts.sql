@@ -15,7 +15,7 @@ with
 
 cells as (
 
-    select * from {{ ref('int_cell_trust') }}
+    select * from {{ ref('int_labelled_cells') }}
     where {{ report_changed_filter(ref('int_report_versions')) }}
 
 ),
