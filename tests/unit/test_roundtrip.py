@@ -25,6 +25,26 @@ def _cells(record: dict) -> dict[str, object]:
     return out
 
 
+def _placeholder_readings(run: str, n: int) -> set[tuple]:
+    """Readings of a table 二 run in which one "-" is a blank cell, as reports write it ("0-10": 0, -1,
+    0 or 0, blank, 10); the parser weighs these too (readings._dash_alternatives)."""
+    out: set[tuple] = set()
+    for i, c in enumerate(run):
+        if c != "-":
+            continue
+        left, right = run[:i], run[i + 1 :]
+        for j in range(n):  # the placeholder is cell j
+            parts = []
+            for piece, cells in ((left, j), (right, n - 1 - j)):
+                if cells == 0:
+                    parts.append({()} if piece == "" else set())
+                    continue
+                every = [True] * cells
+                parts.append(set(segment.candidates(piece, cells, None, signed=every, decimals=every).splits))
+            out |= {(*a, None, *b) for a in parts[0] for b in parts[1]}
+    return out
+
+
 def _undetermined(record: dict) -> set[str]:
     """Cells of fused runs whose digits alone have more than one reading (a row-local oracle:
     the parser may still settle some of them with the column identities)."""
@@ -35,6 +55,7 @@ def _undetermined(record: dict) -> set[str]:
             ids = [f"t2.{k}" for k in key[3:].split(",")]
             every = [True] * len(values)
             readings = set(segment.candidates(run, len(values), None, signed=every, decimals=every).splits)
+            readings |= _placeholder_readings(run, len(values))
         elif key.startswith("t3:"):
             ids = [f"t3.{key[3:]}[{i}]" for i in range(7)]
             readings = set(segment.candidates(run, 7, segment.row_sum_ok).splits)
