@@ -1,16 +1,31 @@
+-- A report's fee row depends on its raw.reports row and its cells alone (its version covers both), so
+-- the model is incremental by report (macros/report_incremental.sql).
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='sync_all_columns',
+        pre_hook="{{ report_delete_changed(ref('int_report_versions')) }}",
+        post_hook="{{ report_record_state(ref('int_report_versions')) }}",
+    )
+}}
+
 with
 
 reports as (
 
     select * from {{ ref('stg_reports__reports') }}
-    where status = 'parsed' and is_canonical
+    where
+        status = 'parsed'
+        and is_canonical
+        and {{ report_changed_filter(ref('int_report_versions')) }}
 
 ),
 
 cells as (
 
     select * from {{ ref('int_report_cells') }}
-    where is_canonical
+    where is_canonical and {{ report_changed_filter(ref('int_report_versions')) }}
 
 ),
 
