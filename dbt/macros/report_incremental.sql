@@ -11,6 +11,19 @@ rebuilds every report. A missing state, a `--full-refresh` or a changed checksum
 from scratch; the result is the same table a full rebuild gives, row for row.
 -#}
 
+{% macro report_incremental_config() %}
+    {#- The config of a model incremental by report: `{{ config(**report_incremental_config()) }}`. The
+    hooks are strings, rendered when the model runs. -#}
+    {{ return({
+        'materialized': 'incremental',
+        'incremental_strategy': 'append',
+        'on_schema_change': 'sync_all_columns',
+        'pre_hook': "{{ report_delete_changed(ref('int_report_versions')) }}",
+        'post_hook': "{{ report_record_state(ref('int_report_versions')) }}",
+    }) }}
+{% endmacro %}
+
+
 {% macro report_state_relation() %}
     {{ return(api.Relation.create(
         database=this.database,

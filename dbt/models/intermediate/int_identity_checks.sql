@@ -2,15 +2,7 @@
 -- A rule with a NULL operand is not_assessable; NULL is never read as 0. One exception makes S2
 -- fail rather than not_assessable: a reported total > 0 whose result rows are ALL blank (the
 -- breakdown the form requires is missing, e.g. seed 004).
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='sync_all_columns',
-        pre_hook="{{ report_delete_changed(ref('int_report_versions')) }}",
-        post_hook="{{ report_record_state(ref('int_report_versions')) }}",
-    )
-}}
+{{ config(**report_incremental_config()) }}
 
 with
 

@@ -1,15 +1,7 @@
 -- How many of each report's labelled cells have each status (read, inferred, undetermined, blank,
 -- absent). A report's counts depend on its cells alone, so the model is incremental by report and
 -- dim_report reads one row per report instead of every cell.
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='sync_all_columns',
-        pre_hook="{{ report_delete_changed(ref('int_report_versions')) }}",
-        post_hook="{{ report_record_state(ref('int_report_versions')) }}",
-    )
-}}
+{{ config(**report_incremental_config()) }}
 
 with
 

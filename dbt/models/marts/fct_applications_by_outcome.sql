@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='sync_all_columns',
-        pre_hook="{{ report_delete_changed(ref('int_report_versions')) }}",
-        post_hook="{{ report_record_state(ref('int_report_versions')) }}",
-    )
-}}
+{{ config(**report_incremental_config()) }}
 
 with
 

@@ -1,14 +1,6 @@
 -- A report's fee row depends on its raw.reports row and its cells alone (its version covers both), so
 -- the model is incremental by report (macros/report_incremental.sql).
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='sync_all_columns',
-        pre_hook="{{ report_delete_changed(ref('int_report_versions')) }}",
-        post_hook="{{ report_record_state(ref('int_report_versions')) }}",
-    )
-}}
+{{ config(**report_incremental_config()) }}
 
 with
 

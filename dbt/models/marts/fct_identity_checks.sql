@@ -1,14 +1,6 @@
 -- Strict identities S1–S4 (FORMAT_SPEC §8) of the canonical reports. The rules and their operands are
 -- defined once, in int_identity_operands and int_identity_checks.
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='sync_all_columns',
-        pre_hook="{{ report_delete_changed(ref('int_report_versions')) }}",
-        post_hook="{{ report_record_state(ref('int_report_versions')) }}",
-    )
-}}
+{{ config(**report_incremental_config()) }}
 
 with
 
