@@ -454,10 +454,73 @@ def write_exports(
     summary = ExportSummary(folder, csv_encoding)
     docs = mart_docs(con)
     reusable = _previous_files(previous, csv_encoding)
-    frames: dict[str, pl.DataFrame] = {}
     (folder / "csv").mkdir(parents=True)
     manifest_tables = {}
     written: dict[str, str] = {}
+    limit = xlsx_max_rows()
+    # The workbook is written by a thread of its own while the marts go to Parquet and CSV: xlsxwriter
+    # is Python on one core, and DuckDB, Polars and pyarrow release the GIL while they sort and write.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="xlsx") as xlsx:
+        workbook = xlsx.submit(_workbook, con.cursor(), folder / XLSX_NAME, docs, source)
+        _write_marts(
+            con, folder, docs, csv_encoding, summary, manifest_tables, written, reusable, previous, progress
+        )
+        if progress:
+            progress(XLSX_NAME)
+        workbook.result()
+    summary.files += sorted(written)
+    summary.files.append(XLSX_NAME)
+    manifest = {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "source": source,
+        "export_format": EXPORT_FORMAT,
+        "csv_encoding": csv_encoding,
+        "blank_rule": BLANK_RULE,
+        "xlsx_max_rows": limit,
+        "tables": manifest_tables,
+        "fingerprints": written,
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8")
+    summary.files.append("manifest.json")
+    return summary
+
+
+def _workbook(con: duckdb.DuckDBPyConnection, path: Path, docs: list[MartDoc], source: str) -> None:
+    """The workbook: the README sheet, then every mart of at most ``xlsx_max_rows()`` rows (``con`` is
+    a cursor of its own: this runs in a thread beside the other exports)."""
+    try:
+        limit = xlsx_max_rows()
+        rows = {
+            doc.name: con.execute(f'select count(*) from {SCHEMA}."{doc.name}"').fetchall()[0][0]
+            for doc in docs
+        }
+        trust = []
+        if any(d.name == "dim_report" and "trust" in [c for c, _, _ in d.columns] for d in docs):
+            trust = [
+                (g, int(n))
+                for g, n in con.execute(
+                    f"select trust, count(*) from {SCHEMA}.dim_report group by 1 order by 1"
+                ).fetchall()
+            ]
+        frames = {doc.name: read_mart(con, doc) for doc in docs if rows[doc.name] <= limit}
+        _write_xlsx(path, docs, frames, _readme_rows(docs, rows, trust, source))
+    finally:
+        con.close()
+
+
+def _write_marts(
+    con: duckdb.DuckDBPyConnection,
+    folder: Path,
+    docs: list[MartDoc],
+    csv_encoding: str,
+    summary: ExportSummary,
+    manifest_tables: dict,
+    written: dict[str, str],
+    reusable: dict[str, str],
+    previous: Path | None,
+    progress: Callable[[str], None] | None,
+) -> None:
+    """Every mart as Parquet (by year) and CSV, reusing the previous exports' files that did not change."""
     limit = xlsx_max_rows()
     for doc in docs:
         if progress:
@@ -468,8 +531,6 @@ def write_exports(
         split_csv = rows > limit and "all" not in parts  # not in the workbook: one CSV per year
         # Marts small enough for the workbook are read once; larger ones are read in frames per file.
         whole = read_mart(con, doc) if rows <= limit else None
-        if rows <= limit:
-            frames[doc.name] = whole
         for key, fp in sorted(parts.items(), key=lambda kv: (kv[0] is None, str(kv[0]))):
             paths = [_parquet_path(doc, key)] + ([_csv_path(doc, key)] if split_csv else [])
             todo = []
@@ -518,32 +579,6 @@ def write_exports(
             "xlsx_sheets": _sheet_names(doc, rows) if rows <= limit else [],
             "columns": {c: {"type": t, "description": d} for c, t, d in doc.columns},
         }
-    summary.files += sorted(written)
-    trust = []
-    if any(d.name == "dim_report" and "trust" in [c for c, _, _ in d.columns] for d in docs):
-        trust = [
-            (g, int(n))
-            for g, n in con.execute(
-                f"select trust, count(*) from {SCHEMA}.dim_report group by 1 order by 1"
-            ).fetchall()
-        ]
-    if progress:
-        progress(XLSX_NAME)
-    _write_xlsx(folder / XLSX_NAME, docs, frames, _readme_rows(docs, summary.rows, trust, source))
-    summary.files.append(XLSX_NAME)
-    manifest = {
-        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "source": source,
-        "export_format": EXPORT_FORMAT,
-        "csv_encoding": csv_encoding,
-        "blank_rule": BLANK_RULE,
-        "xlsx_max_rows": limit,
-        "tables": manifest_tables,
-        "fingerprints": written,
-    }
-    (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8")
-    summary.files.append("manifest.json")
-    return summary
 
 
 def _year_is(key) -> pl.Expr:

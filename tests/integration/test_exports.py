@@ -280,6 +280,27 @@ def _midnight(value: dt.datetime) -> bool:
     return value.time() == dt.time(0)
 
 
+def test_a_workbook_that_cannot_be_written_fails_the_export(exported, tmp_path, monkeypatch):
+    """The workbook is written in a thread beside the Parquet and CSV files: its error is the export's,
+    raised after the other files are done, never lost with the thread."""
+    from dagster_project.warehouse import exports
+
+    _, wh, _ = exported
+
+    def broken(path, *args):
+        raise OSError(28, "No space left on device", str(path))
+
+    monkeypatch.setattr(exports, "_write_xlsx", broken)
+    con = duckdb.connect(str(wh / "published.duckdb"), read_only=True)
+    try:
+        with pytest.raises(OSError, match="No space left"):
+            write_exports(con, tmp_path / "full")
+    finally:
+        con.close()
+    assert (tmp_path / "full" / "parquet").is_dir()  # the marts were written before the error surfaced
+    assert not (tmp_path / "full" / "manifest.json").exists()
+
+
 def test_a_failed_export_leaves_the_previous_one(tmp_path):
     target = tmp_path / "exports"
 
