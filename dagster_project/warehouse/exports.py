@@ -462,9 +462,65 @@ def write_exports(
     # is Python on one core, and DuckDB, Polars and pyarrow release the GIL while they sort and write.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="xlsx") as xlsx:
         workbook = xlsx.submit(_workbook, con.cursor(), folder / XLSX_NAME, docs, source)
-        _write_marts(
-            con, folder, docs, csv_encoding, summary, manifest_tables, written, reusable, previous, progress
-        )
+        for doc in docs:
+            if progress:
+                progress(doc.name)
+            parts = fingerprints(con, doc)
+            rows = sum(int(fp.split(":", 1)[0]) for fp in parts.values())
+            summary.rows[doc.name] = rows
+            split_csv = rows > limit and "all" not in parts  # not in the workbook: one CSV per year
+            # Marts of at most the workbook limit are read once for all their files; larger ones in frames.
+            whole = read_mart(con, doc) if rows <= limit else None
+            for key, fp in sorted(parts.items(), key=lambda kv: (kv[0] is None, str(kv[0]))):
+                paths = [_parquet_path(doc, key)] + ([_csv_path(doc, key)] if split_csv else [])
+                todo = []
+                for path in paths:
+                    written[path] = fp
+                    if not _reuse(previous, reusable, path, fp, folder):
+                        todo.append(path)
+                if not todo:
+                    continue
+                files = [
+                    _ParquetFile(doc, folder / path, partitioned=key != "all")
+                    if path.startswith("parquet/")
+                    else _CsvFile(folder / path, csv_encoding)
+                    for path in todo
+                ]
+                try:
+                    # A year of a mart held in memory is filtered from it; otherwise it is read in frames.
+                    frames_of = (
+                        [whole.filter(_year_is(key))] if whole is not None else iter_mart(con, doc, key)
+                    )
+                    _write_frames(frames_of, files)
+                finally:
+                    for out in files:
+                        out.close()
+            if not split_csv:
+                path = _csv_path(doc, "all")
+                fp = _combined(parts)
+                if not _reuse(previous, reusable, path, fp, folder):
+                    out = _CsvFile(folder / path, csv_encoding)
+                    try:
+                        for frame in [whole] if whole is not None else iter_mart(con, doc):
+                            out.write(frame)
+                    finally:
+                        out.close()
+                written[path] = fp
+            if not parts:  # an empty mart: one empty file of each kind, with the columns
+                empty = read_mart(con, doc)
+                _write_parquet(empty, doc, folder / _parquet_path(doc, "all"), partitioned=False)
+                written[_parquet_path(doc, "all")] = "0"
+            manifest_tables[doc.name] = {
+                "rows": rows,
+                "description": doc.description,
+                "parquet": f"parquet/{doc.name}",
+                "partitioned_by": PARTITION_COLUMN
+                if PARTITION_COLUMN in [c for c, _, _ in doc.columns]
+                else None,
+                "csv": f"csv/{doc.name}/" if split_csv else f"csv/{doc.name}.csv",
+                "xlsx_sheets": _sheet_names(doc, rows) if rows <= limit else [],
+                "columns": {c: {"type": t, "description": d} for c, t, d in doc.columns},
+            }
         if progress:
             progress(XLSX_NAME)
         workbook.result()
@@ -506,79 +562,6 @@ def _workbook(con: duckdb.DuckDBPyConnection, path: Path, docs: list[MartDoc], s
         _write_xlsx(path, docs, frames, _readme_rows(docs, rows, trust, source))
     finally:
         con.close()
-
-
-def _write_marts(
-    con: duckdb.DuckDBPyConnection,
-    folder: Path,
-    docs: list[MartDoc],
-    csv_encoding: str,
-    summary: ExportSummary,
-    manifest_tables: dict,
-    written: dict[str, str],
-    reusable: dict[str, str],
-    previous: Path | None,
-    progress: Callable[[str], None] | None,
-) -> None:
-    """Every mart as Parquet (by year) and CSV, reusing the previous exports' files that did not change."""
-    limit = xlsx_max_rows()
-    for doc in docs:
-        if progress:
-            progress(doc.name)
-        parts = fingerprints(con, doc)
-        rows = sum(int(fp.split(":", 1)[0]) for fp in parts.values())
-        summary.rows[doc.name] = rows
-        split_csv = rows > limit and "all" not in parts  # not in the workbook: one CSV per year
-        # Marts small enough for the workbook are read once; larger ones are read in frames per file.
-        whole = read_mart(con, doc) if rows <= limit else None
-        for key, fp in sorted(parts.items(), key=lambda kv: (kv[0] is None, str(kv[0]))):
-            paths = [_parquet_path(doc, key)] + ([_csv_path(doc, key)] if split_csv else [])
-            todo = []
-            for path in paths:
-                written[path] = fp
-                if not _reuse(previous, reusable, path, fp, folder):
-                    todo.append(path)
-            if not todo:
-                continue
-            files = [
-                _ParquetFile(doc, folder / path, partitioned=key != "all")
-                if path.startswith("parquet/")
-                else _CsvFile(folder / path, csv_encoding)
-                for path in todo
-            ]
-            try:
-                # A year of a mart held in memory is filtered from it; otherwise it is read in frames.
-                frames_of = [whole.filter(_year_is(key))] if whole is not None else iter_mart(con, doc, key)
-                _write_frames(frames_of, files)
-            finally:
-                for out in files:
-                    out.close()
-        if not split_csv:
-            path = _csv_path(doc, "all")
-            fp = _combined(parts)
-            if not _reuse(previous, reusable, path, fp, folder):
-                out = _CsvFile(folder / path, csv_encoding)
-                try:
-                    for frame in [whole] if whole is not None else iter_mart(con, doc):
-                        out.write(frame)
-                finally:
-                    out.close()
-            written[path] = fp
-        if not parts:  # an empty mart: one empty file of each kind, with the columns
-            empty = read_mart(con, doc)
-            _write_parquet(empty, doc, folder / _parquet_path(doc, "all"), partitioned=False)
-            written[_parquet_path(doc, "all")] = "0"
-        manifest_tables[doc.name] = {
-            "rows": rows,
-            "description": doc.description,
-            "parquet": f"parquet/{doc.name}",
-            "partitioned_by": PARTITION_COLUMN
-            if PARTITION_COLUMN in [c for c, _, _ in doc.columns]
-            else None,
-            "csv": f"csv/{doc.name}/" if split_csv else f"csv/{doc.name}.csv",
-            "xlsx_sheets": _sheet_names(doc, rows) if rows <= limit else [],
-            "columns": {c: {"type": t, "description": d} for c, t, d in doc.columns},
-        }
 
 
 def _year_is(key) -> pl.Expr:
