@@ -2,7 +2,9 @@
 Incremental models keyed on report_id (docs/operations.md, "Incremental builds").
 
 A model whose rows for a report depend only on that report (its cells, its attributes, whether it is
-the canonical one of its agency-year) is materialized as `incremental` with these hooks. Each build
+the canonical one of its agency-year) is materialized as `incremental` with these hooks, and so is a
+model whose rows also depend on the report's context, as long as its versions model
+(`int_report_context_versions`) changes a report's version whenever that context changes. Each build
 deletes the rows of reports that changed or left since the last build and inserts the rows of reports
 that are new or changed; the rest stay as they are. What the last build saw is kept beside the model,
 in `<schema>_state.<model>`: one row per report with its version (`int_report_versions`) and a checksum
@@ -11,15 +13,19 @@ rebuilds every report. A missing state, a `--full-refresh` or a changed checksum
 from scratch; the result is the same table a full rebuild gives, row for row.
 -#}
 
-{% macro report_incremental_config() %}
+{% macro report_incremental_config(versions='int_report_versions') %}
     {#- The config of a model incremental by report: `{{ config(**report_incremental_config()) }}`. The
-    hooks are strings, rendered when the model runs. -#}
+    hooks are strings, rendered when the model runs. ``versions`` names the model that gives each
+    report's version: `int_report_versions` for a model whose rows depend on the report alone,
+    `int_report_context_versions` for one that also reads the report's agency-wide context (its stable
+    agency, the agency's report of the year before, the claims of its narrative). The model must also
+    call `report_changed_filter(ref(versions))`, so dbt knows it depends on that model. -#}
     {{ return({
         'materialized': 'incremental',
         'incremental_strategy': 'append',
         'on_schema_change': 'sync_all_columns',
-        'pre_hook': "{{ report_delete_changed(ref('int_report_versions')) }}",
-        'post_hook': "{{ report_record_state(ref('int_report_versions')) }}",
+        'pre_hook': "{{ report_delete_changed(ref('" ~ versions ~ "')) }}",
+        'post_hook': "{{ report_record_state(ref('" ~ versions ~ "')) }}",
     }) }}
 {% endmacro %}
 

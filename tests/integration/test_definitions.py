@@ -32,6 +32,7 @@ EXPECTED_ASSETS = {
     "intermediate/int_report_cell_counts",
     "intermediate/int_report_agency",
     "intermediate/int_report_versions",
+    "intermediate/int_report_context_versions",
     "marts/fct_applications_by_outcome",
     "marts/fct_reviews_litigation",
     "marts/fct_fees",

@@ -17,7 +17,7 @@ import duckdb
 
 from dagster_project.defs.dbt import KEEP_RUN_TARGETS, prune_run_targets
 
-from .conftest import ROOT, SEEDS, run_refresh
+from .conftest import REAL, ROOT, SEEDS, run_refresh
 
 
 def _refresh_in_place(tmp: Path):
@@ -110,6 +110,62 @@ def test_incremental_refresh_equals_full_refresh(tmp_path):
     assert before["dim_report"][1] != incremental["dim_report"][1]
     reports = {row[0] for row in incremental["fct_identity_checks"][1]}
     assert len(reports) == 5  # seed 000 (now its copy), 001 (new bytes), 002, 003, the new agency
+
+
+def _real(*names: str) -> dict[str, bytes]:
+    """Real crawled reports (tests/fixtures/real/<portal>/<file>) by file name."""
+    return {Path(name).name: (REAL / name).read_bytes() for name in names}
+
+
+def test_incremental_refresh_follows_the_previous_year(tmp_path):
+    """The cross-year and narrative marts are incremental by report and context
+    (int_report_context_versions): a report is rebuilt when the agency's report of the year before
+    arrives, leaves or changes, not only when the report itself changes."""
+    first_files = _real(
+        "putian/u1440681_ptcg_2019.txt",
+        "putian/u1794760_ptcg_2022.txt",
+        "putian/u1899110_ptcg_2023.txt",
+        "pingtan/p80589_czj_2020.txt",
+        "pingtan/p80614_czj_2022.txt",
+    )
+    first, wh = run_refresh(tmp_path / "inc", first_files)
+    assert first.success
+    before = _marts(wh / "published.duckdb")
+
+    final = _real(
+        "putian/u1440681_ptcg_2019.txt",
+        "putian/u1562401_ptcg_2020.txt",  # new: the 2019 report becomes its previous year
+        "putian/u1899110_ptcg_2023.txt",  # its previous year (2022) leaves
+        "pingtan/p80600_czj_2021.txt",  # new: the previous year of the unchanged 2022 report
+        "pingtan/p80614_czj_2022.txt",
+    )
+    # The 2020 report re-downloaded with other bytes: a new report id for the previous year of 2021.
+    final["p80589_czj_2020.txt"] = first_files["p80589_czj_2020.txt"] + b"\n"
+    raw = tmp_path / "inc" / "raw"
+    for p in raw.iterdir():
+        p.unlink()
+    for name, data in final.items():
+        (raw / name).write_bytes(data)
+    again = _refresh_in_place(tmp_path / "inc")
+    assert again.success
+    incremental = _marts(wh / "published.duckdb")
+
+    scratch, wh_full = run_refresh(tmp_path / "full", final)
+    assert scratch.success
+    full = _marts(wh_full / "published.duckdb")
+    assert incremental.keys() == full.keys()
+    for table in full:
+        assert incremental[table][0] == full[table][0], f"{table}: columns differ"
+        assert incremental[table][1] == full[table][1], f"{table}: rows differ"
+
+    # The change reached reports whose own files did not change: pairs appeared and went.
+    def assessed(marts):
+        columns, rows = marts["fct_cross_year_checks"]
+        prev = columns.index("prev_report_id")
+        return {row[columns.index("report_id")] for row in rows if row[prev] is not None}
+
+    assert assessed(before) != assessed(incremental)
+    assert len(assessed(incremental)) == 3  # ptcg 2020, czj 2021 (new) and czj 2022 (unchanged)
 
 
 def test_incremental_state_is_rebuilt_when_lost(tmp_path):

@@ -1,7 +1,24 @@
 -- Cross-year identities (FORMAT_SPEC §8, soft): W1 carry-over, W2 stock-flow of 现行有效 (2021 form),
 -- W4 item counts of the 2019 form. One report per agency-year (int_report_agency), compared with the same
 -- agency's report of the year before. A missing year or a NULL operand is not_assessable; a break is a
--- warning about the sources, never a repair.
+-- warning about the sources, never a repair. A report's rows depend on its cells, its agency and the
+-- agency's report of the year before: incremental by report and context (macros/report_incremental.sql),
+-- reading the cells of the reports it rebuilds and of their previous years only.
+{{ config(**report_incremental_config('int_report_context_versions')) }}
+
+{%- set changed = report_changed_filter(ref('int_report_context_versions')) %}
+{%- set with_previous = changed %}
+{%- if changed not in ('true', 'false') %}
+    {%- set previous_sql -%}
+        select prev_report_id from {{ ref('int_report_context_versions') }}
+        where prev_report_id is not null and {{ changed }}
+    {%- endset %}
+    {%- set previous = report_ids_inline(previous_sql) %}
+    {%- if previous is not none %}
+        {%- set with_previous = '(' ~ changed ~ ' or report_id in (' ~ previous ~ '))' %}
+    {%- endif %}
+{%- endif %}
+
 with
 
 reports as (
@@ -11,9 +28,17 @@ reports as (
 
 ),
 
+changed_reports as (
+
+    select * from reports
+    where {{ changed }}
+
+),
+
 cells as (
 
     select * from {{ ref('int_report_cells') }}
+    where {{ with_previous }}
 
 ),
 
@@ -47,7 +72,7 @@ pairs as (
         current_year.format,
         previous_year.report_id as prev_report_id,
         previous_year.format as prev_format
-    from reports as current_year
+    from changed_reports as current_year
     left join reports as previous_year
         on
             current_year.agency_id = previous_year.agency_id

@@ -3,11 +3,18 @@
 -- applications are 新收 or 新收 + 上年结转, answered ones 总计, 总计 + 结转下年度 or 总计 − 其他处理, since
 -- the phrasing does not say which; the claim agrees when it equals any reading. W7: table 三 requests
 -- dropped for unpaid fees need a fee statement, and a report must not both deny and state a fee.
+-- A report's rows depend on its claims, its cells and its stable agency: incremental by report and context
+-- (macros/report_incremental.sql).
+{{ config(**report_incremental_config('int_report_context_versions')) }}
+
+{%- set changed = report_changed_filter(ref('int_report_context_versions')) %}
+
 with
 
 claims as (
 
     select * from {{ ref('fct_narrative_claims') }}
+    where {{ changed }}
 
 ),
 
@@ -42,14 +49,14 @@ cells as (
             report_cells.table_name = cell_keys.table_name
             and report_cells.row_key = cell_keys.row_key
             and report_cells.col_key = cell_keys.col_key
-    where report_cells.is_canonical
+    where report_cells.is_canonical and {{ changed }}
 
 ),
 
 reports as (
 
     select * from {{ ref('int_report_agency') }}
-    where is_canonical
+    where is_canonical and {{ changed }}
 
 ),
 

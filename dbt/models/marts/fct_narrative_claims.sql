@@ -1,17 +1,23 @@
 -- The numbers the narrative of each canonical report states, with their character spans. Evidence to
--- compare with the tables (fct_narrative_checks); never a value of the tables.
+-- compare with the tables (fct_narrative_checks); never a value of the tables. A report's rows depend on
+-- its claims and its stable agency: incremental by report and context (macros/report_incremental.sql).
+{{ config(**report_incremental_config('int_report_context_versions')) }}
+
+{%- set changed = report_changed_filter(ref('int_report_context_versions')) %}
+
 with
 
 claims as (
 
     select * from {{ ref('stg_analysis__narrative_claims') }}
+    where {{ changed }}
 
 ),
 
 reports as (
 
     select * from {{ ref('int_report_agency') }}
-    where is_canonical
+    where is_canonical and {{ changed }}
 
 ),
 
