@@ -378,21 +378,37 @@ def agency_table(
         key = group_key[groups.find(n.raw)]
         region = {d.level: d for d in idx.parents(n.res.chain[-1])} if n.res.chain else {}
         look = sorted(set(lookalikes.get(n.raw, [])) | ({n.res.lookalike} if n.res.lookalike else set()))
+        row = _row(n, key, region, look, groups, evidence, source)
         for spelling in sorted(n.spellings):
-            for name, value in _row(spelling, n, key, region, look, groups, evidence, source).items():
+            columns["agency"].append(spelling)
+            for name, value in row.items():
                 columns[name].append(value)
-    # Through Arrow: Polars converts a list column from Python lists one Series per row (seconds at
-    # 100,000 names); pyarrow converts the whole column at once.
+    return _frame(columns)
+
+
+def _frame(columns: dict[str, list]) -> pl.DataFrame:
+    """The agency table from its columns, through Arrow: a list column is built from one flat array of
+    its items and their offsets (pyarrow from a Python list of lists took most of the table's time at
+    100,000 names; Polars from Python lists, one Series per row, took seconds)."""
+    arrays = []
     arrow_schema = pl.DataFrame(schema=AGENCY_SCHEMA).to_arrow().schema
-    return pl.from_arrow(
-        pa.table({f.name: pa.array(columns[f.name], type=f.type) for f in arrow_schema}, schema=arrow_schema)
-    )
+    for f in arrow_schema:
+        values = columns[f.name]
+        if pa.types.is_large_list(f.type):
+            offsets = [0, *itertools.accumulate(len(v) for v in values)]
+            items = pa.array(list(itertools.chain.from_iterable(values)), type=f.type.value_type)
+            arrays.append(pa.LargeListArray.from_arrays(pa.array(offsets, type=pa.int64()), items))
+        else:
+            arrays.append(pa.array(values, type=f.type))
+    return pl.from_arrow(pa.Table.from_arrays(arrays, schema=arrow_schema))
 
 
-def _row(spelling, n, key, region, look, groups, evidence, source) -> dict:
+def _row(n, key, region, look, groups, evidence, source) -> dict:
+    """The columns of a name's rows but ``agency`` (one row per spelling of the name)."""
     idx = divisions()
+    reasons = groups.reasons.get(n.raw)
+    linked = evidence.get(n.raw)
     return {
-        "agency": spelling,
         "agency_name": n.raw,
         "agency_key": key,
         "agency_id": hashlib.md5(key.encode("utf-8")).hexdigest(),
@@ -409,8 +425,8 @@ def _row(spelling, n, key, region, look, groups, evidence, source) -> dict:
         "region_match": n.res.match,
         "region_candidates": [f"{c}:{idx.by_code[c].name}" for c in n.res.candidates],
         "lookalike_of": look,
-        "link_reasons": sorted(set(groups.reasons.get(n.raw, []))),
-        "link_evidence": sorted(set(evidence.get(n.raw, []))),
+        "link_reasons": sorted(set(reasons)) if reasons else [],
+        "link_evidence": sorted(set(linked)) if linked else [],
         "report_years": sorted(n.years),
         "division_source": source,
     }
