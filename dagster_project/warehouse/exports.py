@@ -57,6 +57,8 @@ EXPORT_MEMORY = os.environ.get(
 )  # files of exports written in another format are never reused
 # Columns that put rows in a reader's order (agency, year, then the template's order), when present.
 ORDER_FIRST = ("agency", "report_year", "file_name")
+LABEL_SUFFIXES = ("_label_zh", "_label_en")  # labels of a code column (label_lookups)
+LABEL_LOOKUP_ROWS = 10_000
 BLANK_RULE = (
     "A blank is NULL, never 0. An empty cell means the report gives no number there: it left the cell "
     "blank or wrote a placeholder (-, /, —, 无), the row is missing, or the text does not decide the "
@@ -104,19 +106,22 @@ def mart_docs(con: duckdb.DuckDBPyConnection) -> list[MartDoc]:
 
 
 def _mart_query(
-    con: duckdb.DuckDBPyConnection, doc: MartDoc, year: int | str | None
+    con: duckdb.DuckDBPyConnection, doc: MartDoc, year: int | str | None, exclude: set[str] | None = None
 ) -> duckdb.DuckDBPyRelation:
-    """The mart (or one ``report_year`` of it), rows in a stable reader's order."""
+    """The mart (or one ``report_year`` of it), rows in a stable reader's order; without the columns
+    ``exclude`` names (neither in the rows nor in the sort)."""
+    exclude = exclude or set()
     names = [c for c, _, _ in doc.columns]
-    sortable = [c for c, t, _ in doc.columns if not t.endswith("[]") and t != "BLOB"]
+    sortable = [c for c, t, _ in doc.columns if not t.endswith("[]") and t != "BLOB" and c not in exclude]
     order = [c for c in ORDER_FIRST if c in names]
     order += [c for c in sortable if c.endswith("_order") and c not in order]
     order += [c for c in sortable if c not in order]
     clause = ", ".join(f'"{c}" nulls last' for c in order)
+    columns = ", ".join(f'"{c}"' for c in names if c not in exclude) if exclude else "*"
     if year == "all":
-        return con.sql(f'select * from {SCHEMA}."{doc.name}" order by {clause}')
+        return con.sql(f'select {columns} from {SCHEMA}."{doc.name}" order by {clause}')
     return con.sql(
-        f'select * from {SCHEMA}."{doc.name}" where {PARTITION_COLUMN} is not distinct from ? '
+        f'select {columns} from {SCHEMA}."{doc.name}" where {PARTITION_COLUMN} is not distinct from ? '
         f"order by {clause}",
         params=[year],
     )
@@ -128,13 +133,59 @@ def read_mart(con: duckdb.DuckDBPyConnection, doc: MartDoc, year: int | str | No
 
 
 def iter_mart(
-    con: duckdb.DuckDBPyConnection, doc: MartDoc, year: int | str | None = "all", rows: int | None = None
+    con: duckdb.DuckDBPyConnection,
+    doc: MartDoc,
+    year: int | str | None = "all",
+    rows: int | None = None,
+    labels: list[tuple[str, pl.DataFrame]] | None = None,
 ) -> Iterator[pl.DataFrame]:
     """``read_mart`` in frames of at most ``rows`` rows (``CSV_CHUNK_ROWS``), for marts too large to
-    hold at once (DuckDB sorts within its memory limit, spilling to disk beyond it)."""
-    reader = _mart_query(con, doc, year).to_arrow_reader(rows or CSV_CHUNK_ROWS)
-    for batch in reader:
-        yield pl.from_arrow(pa.Table.from_batches([batch]))  # type: ignore[misc]
+    hold at once (DuckDB sorts within its memory limit, spilling to disk beyond it).
+
+    ``labels`` (from ``label_lookups``) are label columns that their code column decides: DuckDB then
+    sorts the rows without them and each frame gets them back from the small lookup tables. The rows,
+    their order and their columns are the same (a label column is a sort key after its code column,
+    so it never breaks a tie); the sort moves less (a year of fct_applications_by_outcome at 100,000
+    reports: 3.0-3.6 s sorted with its six label columns, 1.8-2.0 s without).
+    """
+    names = [c for c, _, _ in doc.columns]
+    dropped = {c for _, lookup in labels or [] for c in lookup.columns[1:]}
+    relation = _mart_query(con, doc, year, exclude=dropped)
+    for batch in relation.to_arrow_reader(rows or CSV_CHUNK_ROWS):
+        frame = pl.from_arrow(pa.Table.from_batches([batch]))
+        for code, lookup in labels or []:
+            frame = frame.join(lookup, on=code, how="left", nulls_equal=True, maintain_order="left")
+        yield frame.select(names) if dropped else frame  # type: ignore[union-attr]
+
+
+def label_lookups(con: duckdb.DuckDBPyConnection, doc: MartDoc) -> list[tuple[str, pl.DataFrame]]:
+    """The label columns of ``doc`` (``*_label_zh``, ``*_label_en``) with the code column that decides
+    them (the nearest column before them that is neither a label nor an ``*_order`` column), as
+    ``(code, lookup)``: one row per code value (NULL included) with its labels. A code column is used
+    only when the data show that it decides its labels (no code value with two label tuples); the others
+    stay in the sort."""
+    groups: dict[str, list[str]] = {}
+    code = None
+    for name, type_, _ in doc.columns:
+        if name.endswith(LABEL_SUFFIXES):
+            if code is not None and type_ == "VARCHAR":
+                groups.setdefault(code, []).append(name)
+        elif not name.endswith("_order"):
+            code = name if not type_.endswith("[]") and type_ != "BLOB" else None  # a sort key
+    if not groups:
+        return []
+    # One scan for every code column: the distinct codes with their labels (a few hundred rows).
+    columns = [c for code, labels in groups.items() for c in (code, *labels)]
+    listed = ", ".join(f'"{c}"' for c in dict.fromkeys(columns))
+    pairs = con.sql(f'select distinct {listed} from {SCHEMA}."{doc.name}" limit {LABEL_LOOKUP_ROWS + 1}').pl()
+    if pairs.height > LABEL_LOOKUP_ROWS:  # codes of that many values are not what this is for
+        return []
+    out = []
+    for code, labels in groups.items():
+        lookup = pairs.select(code, *labels).unique(maintain_order=True)
+        if lookup[code].n_unique() == lookup.height:  # each code value (NULL too) has one label tuple
+            out.append((code, lookup))
+    return out
 
 
 def xlsx_max_rows() -> int:
@@ -471,6 +522,7 @@ def write_exports(
             split_csv = rows > limit and "all" not in parts  # not in the workbook: one CSV per year
             # Marts of at most the workbook limit are read once for all their files; larger ones in frames.
             whole = read_mart(con, doc) if rows <= limit else None
+            labels = label_lookups(con, doc) if whole is None else None
             for key, fp in sorted(parts.items(), key=lambda kv: (kv[0] is None, str(kv[0]))):
                 paths = [_parquet_path(doc, key)] + ([_csv_path(doc, key)] if split_csv else [])
                 todo = []
@@ -489,7 +541,9 @@ def write_exports(
                 try:
                     # A year of a mart held in memory is filtered from it; otherwise it is read in frames.
                     frames_of = (
-                        [whole.filter(_year_is(key))] if whole is not None else iter_mart(con, doc, key)
+                        [whole.filter(_year_is(key))]
+                        if whole is not None
+                        else iter_mart(con, doc, key, labels=labels)
                     )
                     _write_frames(frames_of, files)
                 finally:
@@ -501,7 +555,7 @@ def write_exports(
                 if not _reuse(previous, reusable, path, fp, folder):
                     out = _CsvFile(folder / path, csv_encoding)
                     try:
-                        for frame in [whole] if whole is not None else iter_mart(con, doc):
+                        for frame in [whole] if whole is not None else iter_mart(con, doc, labels=labels):
                             out.write(frame)
                     finally:
                         out.close()
