@@ -48,16 +48,17 @@ from scratch; the result is the same table a full rebuild gives, row for row.
     {% set todo = [model.unique_id] %}
     {% set seen = [] %}
     {% for _ in range(10000) %}
-        {% if todo %}
-            {% set uid = todo.pop() %}
-            {% if uid not in seen %}
-                {% do seen.append(uid) %}
-                {% set node = graph.nodes.get(uid) %}
-                {% if node %}
-                    {% for dep in node.depends_on.nodes %}
-                        {% do todo.append(dep) %}
-                    {% endfor %}
-                {% endif %}
+        {% if not todo %}
+            {% break %}
+        {% endif %}
+        {% set uid = todo.pop() %}
+        {% if uid not in seen %}
+            {% do seen.append(uid) %}
+            {% set node = graph.nodes.get(uid) %}
+            {% if node %}
+                {% for dep in node.depends_on.nodes %}
+                    {% do todo.append(dep) %}
+                {% endfor %}
             {% endif %}
         {% endif %}
     {% endfor %}

@@ -118,15 +118,18 @@ def _real(*names: str) -> dict[str, bytes]:
 
 
 def test_incremental_refresh_follows_the_previous_year(tmp_path):
-    """The cross-year and narrative marts are incremental by report and context
-    (int_report_context_versions): a report is rebuilt when the agency's report of the year before
-    arrives, leaves or changes, not only when the report itself changes."""
+    """The cross-year, narrative and quality marts are incremental by report and context
+    (int_report_context_versions): a report is rebuilt when the agency's report of the year before or its
+    latest earlier report arrives, leaves or changes, not only when the report itself changes."""
     first_files = _real(
         "putian/u1440681_ptcg_2019.txt",
         "putian/u1794760_ptcg_2022.txt",
         "putian/u1899110_ptcg_2023.txt",
         "pingtan/p80589_czj_2020.txt",
         "pingtan/p80614_czj_2022.txt",
+        "putian/u1440395_pthyyyyj_2019.txt",
+        "putian/u1561650_pthyyyyj_2020.txt",
+        "putian/u1793459_pthyyyyj_2022.txt",
     )
     first, wh = run_refresh(tmp_path / "inc", first_files)
     assert first.success
@@ -134,10 +137,13 @@ def test_incremental_refresh_follows_the_previous_year(tmp_path):
 
     final = _real(
         "putian/u1440681_ptcg_2019.txt",
-        "putian/u1562401_ptcg_2020.txt",  # new: the 2019 report becomes its previous year
-        "putian/u1899110_ptcg_2023.txt",  # its previous year (2022) leaves
+        "putian/u1562401_ptcg_2020.txt",  # new: the latest earlier report of the unchanged 2022 one
+        "putian/u1794760_ptcg_2022.txt",
+        "putian/u1899110_ptcg_2023.txt",
         "pingtan/p80600_czj_2021.txt",  # new: the previous year of the unchanged 2022 report
         "pingtan/p80614_czj_2022.txt",
+        "putian/u1440395_pthyyyyj_2019.txt",  # 2020 leaves: 2019 is the latest before 2022 again
+        "putian/u1793459_pthyyyyj_2022.txt",
     )
     # The 2020 report re-downloaded with other bytes: a new report id for the previous year of 2021.
     final["p80589_czj_2020.txt"] = first_files["p80589_czj_2020.txt"] + b"\n"
@@ -165,7 +171,7 @@ def test_incremental_refresh_follows_the_previous_year(tmp_path):
         return {row[columns.index("report_id")] for row in rows if row[prev] is not None}
 
     assert assessed(before) != assessed(incremental)
-    assert len(assessed(incremental)) == 3  # ptcg 2020, czj 2021 (new) and czj 2022 (unchanged)
+    assert len(assessed(incremental)) == 4  # ptcg 2020, 2023; czj 2021 (new), 2022 (unchanged)
 
 
 def test_incremental_state_is_rebuilt_when_lost(tmp_path):

@@ -1,60 +1,93 @@
 -- Report quality as the auditors judge it (条例 Art. 47/49, FORMAT_SPEC §1–2): on time, complete, not
 -- copied from last year, and how far its numbers can be trusted. Every threshold comes from the seeds
 -- quality_thresholds and report_deadlines (docs/reconciliation.md), none is written here.
+-- A report's row depends on its own data and its context (its agency, the agency's earlier reports, what
+-- the analysis found in its text): incremental by report and context (macros/report_incremental.sql),
+-- reading the cells of the reports it rebuilds and of their latest earlier reports only.
+{{ config(**report_incremental_config('int_report_context_versions')) }}
+
+{%- set changed = report_changed_filter(ref('int_report_context_versions')) %}
+{%- set with_earlier = changed %}
+{%- if changed not in ('true', 'false') %}
+    {%- set earlier_sql -%}
+        select earlier_report_id from {{ ref('int_report_context_versions') }}
+        where earlier_report_id is not null and {{ changed }}
+    {%- endset %}
+    {%- set earlier = report_ids_inline(earlier_sql) %}
+    {%- if earlier is not none %}
+        {%- set with_earlier = '(' ~ changed ~ ' or report_id in (' ~ earlier ~ '))' %}
+    {%- endif %}
+{%- endif %}
+
 with
 
-reports as (
+agency_year_reports as (
 
     select * from {{ ref('int_report_agency') }}
     where is_agency_year_report
 
 ),
 
+reports as (
+
+    select * from agency_year_reports
+    where {{ changed }}
+
+),
+
 report_grades as (
 
     select * from {{ ref('dim_report') }}
+    where {{ changed }}
 
 ),
 
 sections as (
 
     select * from {{ ref('stg_analysis__report_sections') }}
+    where {{ changed }}
 
 ),
 
 similarity as (
 
     select * from {{ ref('stg_analysis__section_similarity') }}
+    where {{ changed }}
 
 ),
 
 claims as (
 
     select * from {{ ref('stg_analysis__narrative_claims') }}
+    where {{ changed }}
 
 ),
 
 narrative_checks as (
 
     select * from {{ ref('fct_narrative_checks') }}
+    where {{ changed }}
 
 ),
 
 cross_year_checks as (
 
     select * from {{ ref('fct_cross_year_checks') }}
+    where {{ changed }}
 
 ),
 
 identity_checks as (
 
     select * from {{ ref('int_identity_checks') }}
+    where {{ changed }}
 
 ),
 
 cells as (
 
     select * from {{ ref('int_report_cells') }}
+    where {{ with_earlier }}
 
 ),
 
@@ -93,7 +126,7 @@ earlier as (
             partition by current_year.report_id order by earlier_year.report_year desc
         ) as recency
     from reports as current_year
-    inner join reports as earlier_year
+    inner join agency_year_reports as earlier_year
         on
             current_year.agency_id = earlier_year.agency_id
             and current_year.report_year > earlier_year.report_year
