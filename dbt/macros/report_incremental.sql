@@ -62,7 +62,7 @@ from scratch; the result is the same table a full rebuild gives, row for row.
             {% endif %}
         {% endif %}
     {% endfor %}
-    {% set parts = ['state-format=2'] %}
+    {% set parts = ['state-format=3'] %}
     {% for uid in seen | sort %}
         {% set node = graph.nodes.get(uid) %}
         {% do parts.append(uid ~ '=' ~ (node.checksum.checksum if node else 'source')) %}
@@ -150,37 +150,65 @@ from scratch; the result is the same table a full rebuild gives, row for row.
 {% macro report_record_state(versions) %}
     {#- post_hook: remember which report versions this build holds, the code it was built with, and when
     each report was built (tests of a large model check the reports of its latest build: see
-    report_built_last). -#}
+    report_built_last). An incremental build updates the state in place, like the model: the rows of
+    the reports it rebuilt or dropped go, those it built come in, the others stay (with the time of the
+    build that wrote them); a build of every report writes it anew. When the latest build ran is kept
+    beside it, in `<model>__build`. -#}
     {% set state = report_state_relation() %}
     {% set next_state = state.incorporate(path={'identifier': this.identifier ~ '__next'}) %}
-    {% set rebuild_all = report_rebuild_all() %}
+    {% set checksum = report_build_checksum() %}
+    {#- One time for the rows and the build, whatever transactions the statements run in. -#}
+    {% set built_at = "'" ~ modules.datetime.datetime.utcnow().isoformat() ~ "'::timestamp" %}
     create schema if not exists {{ this.schema }}_state;
-    create or replace table {{ next_state }} as
-    select
-        current_version.report_id,
-        current_version.report_version,
-        '{{ report_build_checksum() }}' as build_checksum,
-        {% if rebuild_all %}
-            now() as built_at,
-        {% else %}
-            coalesce(built.built_at, now()) as built_at,
-        {% endif %}
-        now() as state_built_at
-    from {{ versions }} as current_version
-    {% if not rebuild_all %}
-        left join {{ state }} as built
-            on
-                current_version.report_id = built.report_id
-                and current_version.report_version = built.report_version
-    {% endif %};
-    drop table if exists {{ state }};
-    alter table {{ next_state }} rename to {{ adapter.quote(this.identifier) }}
+    {% if report_rebuild_all() %}
+        create or replace table {{ next_state }} as
+        select
+            current_version.report_id,
+            current_version.report_version,
+            '{{ checksum }}' as build_checksum,
+            {{ built_at }} as built_at
+        from {{ versions }} as current_version;
+        drop table if exists {{ state }};
+        alter table {{ next_state }} rename to {{ adapter.quote(this.identifier) }};
+    {% else %}
+        delete from {{ state }}
+        where not exists (
+            select 1 from {{ versions }} as current_version
+            where current_version.report_id = {{ state }}.report_id
+                and current_version.report_version = {{ state }}.report_version
+        );
+        insert into {{ state }} (report_id, report_version, build_checksum, built_at)
+        select
+            current_version.report_id,
+            current_version.report_version,
+            '{{ checksum }}',
+            {{ built_at }}
+        from {{ versions }} as current_version
+        where not exists (
+            select 1 from {{ state }} as built
+            where built.report_id = current_version.report_id
+                and built.report_version = current_version.report_version
+        );
+    {% endif %}
+    create or replace table {{ report_build_relation(state) }} as select {{ built_at }} as state_built_at
+{% endmacro %}
+
+
+{% macro report_build_relation(state) %}
+    {#- Where the latest build of the model whose state is ``state`` recorded when it ran. -#}
+    {{ return(state.incorporate(path={'identifier': state.identifier ~ '__build'})) }}
 {% endmacro %}
 
 
 {% macro report_built_last(state) %}
     {#- The reports the latest build recorded in ``state`` wrote: every report after a full build, the
     new and changed ones after an incremental build, none after a build that found nothing to do. -#}
-    select report_id from {{ state }}
-    where built_at = state_built_at
+    {%- set build = report_build_relation(state) %}
+    {%- if adapter.get_relation(database=build.database, schema=build.schema, identifier=build.identifier) %}
+        select report_id from {{ state }}
+        where built_at = (select state_built_at from {{ build }})
+    {%- else %}
+        {#- A state written before builds were recorded beside it: every report. #}
+        select report_id from {{ state }}
+    {%- endif %}
 {% endmacro %}

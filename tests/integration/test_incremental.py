@@ -62,6 +62,24 @@ def _marts(published: Path) -> dict[str, tuple[list, list]]:
         con.close()
 
 
+def _state(db: Path) -> tuple[set, set]:
+    """The (report, version) pairs the state of fct_applications_by_outcome holds, and those its latest
+    build wrote."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        state = "main_marts_state.fct_applications_by_outcome"
+        held = set(con.execute(f"select report_id, report_version from {state}").fetchall())
+        last = set(
+            con.execute(
+                f"select report_id, report_version from {state} "
+                f"where built_at = (select state_built_at from {state}__build)"
+            ).fetchall()
+        )
+        return held, last
+    finally:
+        con.close()
+
+
 def _final_files() -> dict[str, bytes]:
     files = {p.name: p.read_bytes() for p in SEEDS[:4]}  # SEEDS[4] was removed
     files[SEEDS[1].name] = SEEDS[1].read_bytes() + b"\n"  # re-downloaded: other bytes, same name
@@ -83,6 +101,8 @@ def test_incremental_refresh_equals_full_refresh(tmp_path):
     first, wh = run_refresh(tmp_path / "inc", {p.name: p.read_bytes() for p in SEEDS})
     assert first.success
     before = _marts(wh / "published.duckdb")
+    state_before = _state(wh / "warehouse.duckdb")
+    assert state_before[1] == state_before[0]  # a first build builds every report
 
     raw = tmp_path / "inc" / "raw"
     for p in raw.iterdir():
@@ -93,6 +113,11 @@ def test_incremental_refresh_equals_full_refresh(tmp_path):
     again = _refresh_in_place(tmp_path / "inc")
     assert again.success
     incremental = _marts(wh / "published.duckdb")
+    # The state is updated in place: the reports this build wrote (what the tests of the model check,
+    # report_built_last) are exactly the report versions the first build did not hold.
+    state_after = _state(wh / "warehouse.duckdb")
+    assert state_after[1] == state_after[0] - state_before[0]
+    assert 0 < len(state_after[1]) < len(state_after[0])
     # The second build of the same warehouse starts from the parse the first one left (defs/dbt.py).
     assert "Unable to do partial parsing" not in _latest_dbt_log()
     # Earlier commands' target folders are pruned: this run's and the newest KEEP_RUN_TARGETS others.
