@@ -127,6 +127,22 @@ from scratch; the result is the same table a full rebuild gives, row for row.
 {% endmacro %}
 
 
+{% macro report_related_filter(changed, versions, related_column) %}
+    {#- ``changed`` (what `report_changed_filter(versions)` returned) widened to the reports that the
+    column ``related_column`` of ``versions`` names for the changed ones: the agency's previous or latest
+    earlier report, whose cells a model rebuilding a report also reads. -#}
+    {% if changed in ('true', 'false') %}
+        {{ return(changed) }}
+    {% endif %}
+    {% set related_sql %}
+        select {{ related_column }} from {{ versions }}
+        where {{ related_column }} is not null and {{ changed }}
+    {% endset %}
+    {% set related = report_ids_inline(related_sql) %}
+    {{ return(changed if related is none else '(' ~ changed ~ ' or report_id in (' ~ related ~ '))') }}
+{% endmacro %}
+
+
 {% macro report_delete_changed(versions) %}
     {#- pre_hook: drop the rows of reports that changed or left (all rows when rebuilding all). -#}
     {% if not is_incremental() %}

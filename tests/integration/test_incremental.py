@@ -80,6 +80,17 @@ def _state(db: Path) -> tuple[set, set]:
         con.close()
 
 
+def _assert_equals_a_full_refresh(incremental: dict, tmp: Path, files: dict[str, bytes]) -> None:
+    """Every mart of ``incremental`` holds the rows and columns a from-scratch refresh of ``files`` gives."""
+    scratch, wh_full = run_refresh(tmp, files)
+    assert scratch.success
+    full = _marts(wh_full / "published.duckdb")
+    assert incremental.keys() == full.keys()
+    for table in full:
+        assert incremental[table][0] == full[table][0], f"{table}: columns differ"
+        assert incremental[table][1] == full[table][1], f"{table}: rows differ"
+
+
 def _final_files() -> dict[str, bytes]:
     files = {p.name: p.read_bytes() for p in SEEDS[:4]}  # SEEDS[4] was removed
     files[SEEDS[1].name] = SEEDS[1].read_bytes() + b"\n"  # re-downloaded: other bytes, same name
@@ -123,14 +134,7 @@ def test_incremental_refresh_equals_full_refresh(tmp_path):
     # Earlier commands' target folders are pruned: this run's and the newest KEEP_RUN_TARGETS others.
     assert len(list(ROOT.joinpath("dbt", "target").glob("dbt_models-*"))) <= KEEP_RUN_TARGETS + 1
 
-    scratch, wh_full = run_refresh(tmp_path / "full", final)
-    assert scratch.success
-    full = _marts(wh_full / "published.duckdb")
-
-    assert incremental.keys() == full.keys()
-    for table in full:
-        assert incremental[table][0] == full[table][0], f"{table}: columns differ"
-        assert incremental[table][1] == full[table][1], f"{table}: rows differ"
+    _assert_equals_a_full_refresh(incremental, tmp_path / "full", final)
     # The change was real: the marts moved (a report left, one arrived, canonical switched).
     assert before["dim_report"][1] != incremental["dim_report"][1]
     reports = {row[0] for row in incremental["fct_identity_checks"][1]}
@@ -181,13 +185,7 @@ def test_incremental_refresh_follows_the_previous_year(tmp_path):
     assert again.success
     incremental = _marts(wh / "published.duckdb")
 
-    scratch, wh_full = run_refresh(tmp_path / "full", final)
-    assert scratch.success
-    full = _marts(wh_full / "published.duckdb")
-    assert incremental.keys() == full.keys()
-    for table in full:
-        assert incremental[table][0] == full[table][0], f"{table}: columns differ"
-        assert incremental[table][1] == full[table][1], f"{table}: rows differ"
+    _assert_equals_a_full_refresh(incremental, tmp_path / "full", final)
 
     # The change reached reports whose own files did not change: pairs appeared and went.
     def assessed(marts):

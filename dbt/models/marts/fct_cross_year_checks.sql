@@ -6,18 +6,9 @@
 -- reading the cells of the reports it rebuilds and of their previous years only.
 {{ config(**report_incremental_config('int_report_context_versions')) }}
 
-{%- set changed = report_changed_filter(ref('int_report_context_versions')) %}
-{%- set with_previous = changed %}
-{%- if changed not in ('true', 'false') %}
-    {%- set previous_sql -%}
-        select prev_report_id from {{ ref('int_report_context_versions') }}
-        where prev_report_id is not null and {{ changed }}
-    {%- endset %}
-    {%- set previous = report_ids_inline(previous_sql) %}
-    {%- if previous is not none %}
-        {%- set with_previous = '(' ~ changed ~ ' or report_id in (' ~ previous ~ '))' %}
-    {%- endif %}
-{%- endif %}
+{%- set versions = ref('int_report_context_versions') %}
+{%- set changed = report_changed_filter(versions) %}
+{%- set with_previous = report_related_filter(changed, versions, 'prev_report_id') %}
 
 with
 

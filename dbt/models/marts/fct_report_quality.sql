@@ -6,18 +6,9 @@
 -- reading the cells of the reports it rebuilds and of their latest earlier reports only.
 {{ config(**report_incremental_config('int_report_context_versions')) }}
 
-{%- set changed = report_changed_filter(ref('int_report_context_versions')) %}
-{%- set with_earlier = changed %}
-{%- if changed not in ('true', 'false') %}
-    {%- set earlier_sql -%}
-        select earlier_report_id from {{ ref('int_report_context_versions') }}
-        where earlier_report_id is not null and {{ changed }}
-    {%- endset %}
-    {%- set earlier = report_ids_inline(earlier_sql) %}
-    {%- if earlier is not none %}
-        {%- set with_earlier = '(' ~ changed ~ ' or report_id in (' ~ earlier ~ '))' %}
-    {%- endif %}
-{%- endif %}
+{%- set versions = ref('int_report_context_versions') %}
+{%- set changed = report_changed_filter(versions) %}
+{%- set with_earlier = report_related_filter(changed, versions, 'earlier_report_id') %}
 
 with
 
