@@ -1,15 +1,19 @@
 """Publish a read-only copy of the marts for SQL users and BI tools, switched atomically.
 
-The copy is written to a temporary file beside the published path and moved over it with
-``os.replace``: a reader holding a connection keeps reading the old file (its inode lives on until
-closed) and a new connection sees the new one. A crash before the move leaves the old copy as it was.
+``published.duckdb`` is a symlink to the current published file, a hidden sibling
+``.published-<id>.duckdb``. A publish writes a file readers cannot reach (``.publish-<id>.duckdb``
+while it is written), gives it a version name and renames a new symlink over ``published.duckdb``:
+a reader holding a connection keeps reading its file (its inode lives on until closed) and a new
+connection sees the new one. A crash before the switch leaves the published copy as it was.
 
-The temporary file starts as a byte copy of the current published file, and only what changed is
-written into it: small tables are replaced whole; a large table keyed by ``report_id`` gets the rows of
-the reports whose ``raw.reports`` row changed (new, gone, re-parsed, renamed, canonical in or out)
-deleted and inserted again, and is then compared with the working database (row count and an
-order-independent sum of row hashes); any difference and the table is copied whole. The published file
-never changes in place, so readers keep their snapshot as before.
+The file written is the previous published file when no connection has it open (DuckDB refuses to
+open a file for writing that another process holds or this process has attached), else a byte copy
+of the current file. Only what changed since it was published is written into it: small tables are
+replaced whole; a large table keyed by ``report_id`` gets the rows of the reports whose
+``raw.reports`` row changed (new, gone, re-parsed, renamed, canonical in or out) deleted and inserted
+again, and is then compared with the working database (row count and an order-independent sum of row
+hashes); any difference and the table is copied whole. The current and the previous published files
+are kept; older ones are deleted (a reader holding one keeps reading it).
 Folders published beside it (the exports, the Data Docs) are switched the same way: ``publish_directory``.
 """
 
@@ -29,7 +33,8 @@ import duckdb
 
 from .settings import Settings
 
-TMP_PREFIX = ".publish-"
+TMP_PREFIX = ".publish-"  # a file being written: removed by the next publish
+VERSION_PREFIX = ".published-"  # a published file; ``published.duckdb`` links to the current one
 DELTA_MIN_ROWS = 20_000  # smaller tables are simply copied whole
 
 
@@ -123,6 +128,78 @@ def _update_in_place(con: duckdb.DuckDBPyConnection, source: str, copy: str) -> 
     return _fingerprint(con, source) == _fingerprint(con, copy)
 
 
+def _current(target: Path) -> Path | None:
+    """The file readers open through ``target``: its symlink's file, or a plain file from before."""
+    if target.is_symlink():
+        path = target.parent / os.readlink(target)
+        return path if path.is_file() else None
+    return target if target.is_file() else None
+
+
+def _earlier_versions(target: Path, current: Path | None) -> list[Path]:
+    """Published files older than the current one, newest first."""
+    found = [
+        p
+        for p in target.parent.glob(f"{VERSION_PREFIX}*.duckdb")
+        if p.is_file() and not p.is_symlink() and p != current
+    ]
+    return sorted(found, key=lambda p: p.stat().st_mtime_ns, reverse=True)
+
+
+def _not_open(path: Path) -> bool:
+    """Whether no connection has ``path`` open: DuckDB refuses to open a file for writing that another
+    process holds (a file lock) or that this process has attached (by its resolved path)."""
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach {_quote(str(path))} as probe")
+        con.execute("detach probe")
+        return True
+    except duckdb.Error:
+        return False
+    finally:
+        con.close()
+
+
+def _start_from(target: Path, tmp: Path) -> Path | None:
+    """Put the file this publish updates at ``tmp`` and return the one it started from (None: none).
+
+    The previous published file, which readers no longer reach through ``target``, is reused when no
+    connection has it open: only the reports that changed since it was published are written into it,
+    instead of copying the whole current file first (816 MB at 100,000 reports). Otherwise ``tmp``
+    starts as a byte copy of the current file."""
+    current = _current(target)
+    for earlier in _earlier_versions(target, current)[:1]:
+        if _not_open(earlier):
+            os.rename(earlier, tmp)
+            return earlier
+    if current is None:
+        return None
+    try:
+        shutil.copyfile(current, tmp)
+    except OSError as exc:  # name the file written (a full disk, a file-size limit)
+        raise OSError(exc.errno, f"Could not write file {str(tmp)!r}: {exc.strerror}") from exc
+    return current
+
+
+def _switch(target: Path, tmp: Path) -> None:
+    """Make ``tmp`` the published file: it gets a version name and ``target`` (a symlink) points to it,
+    switched with one rename; the previous file stays for the next publish, older ones go."""
+    previous = _current(target)
+    version = target.with_name(f"{VERSION_PREFIX}{uuid.uuid4().hex}.duckdb")
+    os.rename(tmp, version)
+    if previous is not None and previous == target:  # a plain file from before: keep it as a version
+        kept = target.with_name(f"{VERSION_PREFIX}{uuid.uuid4().hex}.duckdb")
+        os.link(target, kept)
+        previous = kept
+    link = target.with_name(f"{TMP_PREFIX}link-{uuid.uuid4().hex}")
+    os.symlink(version.name, link)
+    os.replace(link, target)
+    _fsync(target.parent)
+    for old in _earlier_versions(target, version):
+        if old != previous:
+            old.unlink(missing_ok=True)  # a reader holding it keeps reading it (the inode lives on)
+
+
 def publish(settings: Settings, schemas: tuple[str, ...]) -> dict[str, int]:
     """Bring the published file in line with every table and view of ``schemas`` (views become tables),
     with their comments.
@@ -133,14 +210,9 @@ def publish(settings: Settings, schemas: tuple[str, ...]) -> dict[str, int]:
     target = settings.published_path
     tmp = target.with_name(f"{TMP_PREFIX}{uuid.uuid4().hex}.duckdb")
     counts: dict[str, int] = {}
-    base = target if target.is_file() else None
     con = None
     try:
-        if base is not None:
-            try:
-                shutil.copyfile(base, tmp)
-            except OSError as exc:  # name the file written (a full disk, a file-size limit)
-                raise OSError(exc.errno, f"Could not write file {str(tmp)!r}: {exc.strerror}") from exc
+        base = _start_from(target, tmp)
         con = duckdb.connect()  # in memory: the working database is attached read-only
         con.execute(f"attach {_quote(str(settings.db_path))} as src (read_only)")
         option = (
@@ -182,8 +254,7 @@ def publish(settings: Settings, schemas: tuple[str, ...]) -> dict[str, int]:
         raise
     con.close()
     _fsync(tmp)
-    os.replace(tmp, target)
-    _fsync(target.parent)
+    _switch(target, tmp)
     return counts
 
 
