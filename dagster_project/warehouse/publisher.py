@@ -168,10 +168,10 @@ def _start_from(target: Path, tmp: Path) -> Path | None:
     instead of copying the whole current file first (816 MB at 100,000 reports). Otherwise ``tmp``
     starts as a byte copy of the current file."""
     current = _current(target)
-    for earlier in _earlier_versions(target, current)[:1]:
-        if _not_open(earlier):
-            os.rename(earlier, tmp)
-            return earlier
+    earlier = _earlier_versions(target, current)
+    if earlier and _not_open(earlier[0]):
+        os.rename(earlier[0], tmp)
+        return earlier[0]
     if current is None:
         return None
     try:
@@ -179,6 +179,14 @@ def _start_from(target: Path, tmp: Path) -> Path | None:
     except OSError as exc:  # name the file written (a full disk, a file-size limit)
         raise OSError(exc.errno, f"Could not write file {str(tmp)!r}: {exc.strerror}") from exc
     return current
+
+
+def _relink(target: Path, version: Path, link: Path) -> None:
+    """Point the symlink ``target`` at its sibling ``version`` in one step: a new link named ``link``
+    is renamed over it (``os.replace``, atomic), and the folder is flushed."""
+    os.symlink(version.name, link)
+    os.replace(link, target)
+    _fsync(target.parent)
 
 
 def _switch(target: Path, tmp: Path) -> None:
@@ -191,10 +199,7 @@ def _switch(target: Path, tmp: Path) -> None:
         kept = target.with_name(f"{VERSION_PREFIX}{uuid.uuid4().hex}.duckdb")
         os.link(target, kept)
         previous = kept
-    link = target.with_name(f"{TMP_PREFIX}link-{uuid.uuid4().hex}")
-    os.symlink(version.name, link)
-    os.replace(link, target)
-    _fsync(target.parent)
+    _relink(target, version, target.with_name(f"{TMP_PREFIX}link-{uuid.uuid4().hex}"))
     for old in _earlier_versions(target, version):
         if old != previous:
             old.unlink(missing_ok=True)  # a reader holding it keeps reading it (the inode lives on)
@@ -287,10 +292,7 @@ def publish_directory(target: Path, build: Callable[[Path], T]) -> T:
     previous = os.readlink(target) if target.is_symlink() else None
     if target.exists() and not target.is_symlink():  # a plain folder from before: moved aside once
         os.rename(target, parent / f".{name}-00000000T000000-{token}")
-    link = parent / f".{name}-link-{token}"
-    os.symlink(version.name, link)
-    os.replace(link, target)
-    _fsync(parent)
+    _relink(target, version, parent / f".{name}-link-{token}")
     _prune(parent, name, keep={version.name, previous})
     return result
 
