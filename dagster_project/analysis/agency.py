@@ -20,9 +20,10 @@ import itertools
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 
 import polars as pl
 import pyarrow as pa
@@ -307,6 +308,16 @@ AGENCY_SCHEMA = {
 }
 
 
+def name_keys(norm: str, res: Resolution) -> tuple[str, str]:
+    """The keys a name is linked by: its base key (division and remainder, or the normalized name;
+    names with one base key are one agency) and its stem key (the base key without a 办公室/办公厅 or
+    a final 局: the variants linked when they never report for the same year)."""
+    if res.chain:
+        rest = _rest_key(res.rest)
+        return f"{res.chain[-1]}:{rest}", f"{res.chain[-1]}:{_stem(rest)}"
+    return norm, _stem(norm)
+
+
 def name_facts(raw: str) -> tuple[str, Resolution]:
     """What a name (without whitespace) says on its own: its normalized form and its divisions. The
     costly part of ``agency_table`` and a function of the name alone, so callers may keep it."""
@@ -331,9 +342,7 @@ def agency_table(
         raw = "".join(agency.split())
         if raw not in names:
             norm, res = known[raw] if raw in known else name_facts(raw)
-            base = f"{res.chain[-1]}:{_rest_key(res.rest)}" if res.chain else norm
-            stem = f"{res.chain[-1]}:{_stem(_rest_key(res.rest))}" if res.chain else _stem(norm)
-            names[raw] = _Name(raw, norm, res, base, stem)
+            names[raw] = _Name(raw, norm, res, *name_keys(norm, res))
         if year is not None:
             names[raw].years.add(int(year))
         names[raw].reports += 1
@@ -449,16 +458,21 @@ def _known_name(mentioned: str, index: _NameIndex) -> str | None:
     name), or the longest known name of at least four characters the mention ends with (a clause may
     start before the name: 经批准由…局更名为…)."""
     norm = normalize_name(mentioned)
-    res = resolve(norm)
-    base = f"{res.chain[-1]}:{_rest_key(res.rest)}" if res.chain else norm
+    base, _ = name_keys(norm, resolve(norm))
     same = [hit for hit in (index.by_base.get(base), index.by_norm.get(norm)) if hit]
     if same:
         return min(same)[1]
-    for length in range(len(norm) - 1, 3, -1):
-        hit = index.by_norm.get(norm[-length:])
+    for suffix in _mention_suffixes(norm):
+        hit = index.by_norm.get(suffix)
         if hit:
             return hit[1]
     return None
+
+
+def _mention_suffixes(norm: str) -> list[str]:
+    """The ends of a mentioned name that ``_known_name`` looks up, longest first (four characters at
+    least, the whole name excluded)."""
+    return [norm[-length:] for length in range(len(norm) - 1, 3, -1)]
 
 
 def _lookalike_pairs(names: dict[str, _Name]) -> dict[str, list[str]]:
@@ -477,3 +491,80 @@ def _lookalike_pairs(names: dict[str, _Name]) -> dict[str, list[str]]:
                 if a != b and cb in conf.get(ca, ""):
                     out[a].append(b)
     return out
+
+
+# --- what a change reaches ---------------------------------------------------------------------------
+
+
+def rules_digest() -> str:
+    """A digest of this module's source: a table kept across refreshes and updated in part is rebuilt
+    whole when the linking rules change."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
+
+
+@dataclass
+class NameGraph:
+    """Everything ``affected_names`` follows, over the names of the previous table and of the new one.
+
+    keys: name -> (normalized name, base key, stem key), for every name of either table.
+    old_group: name -> its agency_key in the previous table.
+    mentions: name -> (normalized name, base key) of each name its reports mention now.
+    """
+
+    keys: Mapping[str, tuple[str, str, str]]
+    old_group: Mapping[str, str]
+    mentions: Mapping[str, Sequence[tuple[str, str]]]
+
+
+def affected_names(changed: Iterable[str], graph: NameGraph) -> set[str]:
+    """The names whose rows of ``agency_table`` may differ once the reports of ``changed`` names (their
+    years, spellings or stated renames) changed: the changed names and all they connect to, by a shared
+    base or stem key, a previous group, an OCR look-alike, or a mention that could resolve to the other
+    name (its base key, normalized name or one of the ends ``_known_name`` looks up).
+
+    ``agency_table`` decides each such connected part from the part's own names alone (the links, the
+    year guards and the mention lookups never leave it), and the order of its names is their order in
+    the whole table, so the table of the affected names' reports replaces exactly their rows; every
+    other row is unchanged (tests/unit/test_agency_incremental.py compares with the whole table).
+    """
+    by_base: dict[str, list[str]] = defaultdict(list)
+    by_stem: dict[str, list[str]] = defaultdict(list)
+    by_norm: dict[str, list[str]] = defaultdict(list)
+    for name, (norm, base, stem) in graph.keys.items():
+        by_base[base].append(name)
+        by_stem[stem].append(name)
+        by_norm[norm].append(name)
+    by_group: dict[str, list[str]] = defaultdict(list)
+    for name, group in graph.old_group.items():
+        by_group[group].append(name)
+    # The names whose reports mention a name with a given base key or normalized name (or end).
+    mentioned_by: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for own, mentioned in graph.mentions.items():
+        for norm, base in mentioned:
+            mentioned_by[("base", base)].add(own)
+            for key in (norm, *_mention_suffixes(norm)):
+                mentioned_by[("norm", key)].add(own)
+    conf = _confusables()
+    seen = set(changed)
+    todo = list(seen)
+    while todo:
+        name = todo.pop()
+        near: list[str] = []
+        if name in graph.old_group:
+            near += by_group[graph.old_group[name]]
+        for norm, base in graph.mentions.get(name, ()):
+            near += by_base.get(base, ())
+            for key in (norm, *_mention_suffixes(norm)):
+                near += by_norm.get(key, ())
+        if name in graph.keys:
+            norm, base, stem = graph.keys[name]
+            near += by_base[base] + by_stem[stem]
+            near += mentioned_by.get(("base", base), set()) | mentioned_by.get(("norm", norm), set())
+            for i, ch in enumerate(norm):
+                for other in conf.get(ch, ""):
+                    near += by_norm.get(norm[:i] + other + norm[i + 1 :], ())
+        for other in near:
+            if other not in seen:
+                seen.add(other)
+                todo.append(other)
+    return seen

@@ -21,8 +21,18 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import pyarrow as pa
 
-from dagster_project.analysis.agency import Resolution, agency_table, divisions, name_facts
+from dagster_project.analysis.agency import (
+    NameGraph,
+    Resolution,
+    affected_names,
+    agency_table,
+    divisions,
+    name_facts,
+    name_keys,
+    rules_digest,
+)
 from dagster_project.analysis.narrative import SECTION_KEYS, NarrativeResult, analyse_document
 from dagster_project.analysis.similarity import previous_reports, similarity_table
 from dagster_project.analysis.text import version
@@ -85,6 +95,15 @@ NAME_FACTS_SCHEMA = {
     "region_match": pl.String,
     "region_candidates": pl.List(pl.String),
     "lookalike": pl.String,
+    "base_key": pl.String,  # agency.name_keys
+    "stem_key": pl.String,
+}
+AGENCY_INPUTS_SCHEMA = {
+    "report_id": pl.String,
+    "agency": pl.String,
+    "report_year": pl.Int32,
+    "mentions_digest": pl.String,  # md5 of the report's mentions (kind, old and new name) in text order
+    "inputs_version": pl.String,
 }
 _DUCK_TYPES = {
     pl.String: "varchar",
@@ -111,6 +130,7 @@ def _tables() -> dict[str, dict]:
         "agency_mentions": MENTIONS_SCHEMA,
         "agency_names": AGENCY_SCHEMA,
         "agency_name_facts": NAME_FACTS_SCHEMA,
+        "agency_name_inputs": AGENCY_INPUTS_SCHEMA,
         "section_similarity": {**SIMILARITY_SCHEMA, "analysis_version": pl.String},
     }
 
@@ -143,7 +163,11 @@ def _delete_reports(con: duckdb.DuckDBPyConnection, table: str, report_ids: Iter
     ids = pl.DataFrame({"report_id": sorted(set(report_ids))}, schema={"report_id": pl.String})
     if ids.height == 0:
         return
-    run_on(con, ids.to_arrow(), f"delete from {SCHEMA}.{table} where report_id in (select report_id from arrow_rows)")
+    run_on(
+        con,
+        ids.to_arrow(),
+        f"delete from {SCHEMA}.{table} where report_id in (select report_id from arrow_rows)",
+    )
 
 
 # --- narratives --------------------------------------------------------------------------------------
@@ -319,14 +343,56 @@ def _run(todo: list[tuple]) -> Iterable[tuple[str, str, NarrativeResult | None]]
 # --- agency keys -------------------------------------------------------------------------------------
 
 
-def _name_facts(con: duckdb.DuckDBPyConnection, raw_names: set[str]) -> dict[str, tuple[str, Resolution]]:
-    """The facts of ``raw_names``: those kept from earlier refreshes (same version), the others computed
-    and kept; facts of other versions or of names no report carries any more are dropped."""
-    facts_version = f"{version()}|{divisions().source}"
-    kept = con.sql(
-        f"select * from {SCHEMA}.agency_name_facts where facts_version = ?", params=[facts_version]
-    ).pl()
-    facts = {
+def _facts_version() -> str:
+    return f"{version()}|{divisions().source}"
+
+
+def _select_on(con: duckdb.DuckDBPyConnection, data: pa.Table, sql: str) -> pl.DataFrame:
+    """``sql``'s result as a frame, where ``sql`` reads ``data`` as ``arrow_rows`` (as ``run_on``)."""
+    arrow_rows = data  # noqa: F841 (read by name by the statement)
+    return con.sql(sql).pl()
+
+
+def _names_frame(names: Iterable[str]) -> pa.Table:
+    return pa.table({"agency_name": pa.array(list(names), pa.string())})
+
+
+def _ensure_facts(con: duckdb.DuckDBPyConnection, names: Iterable[str]) -> None:
+    """Compute and keep the facts of ``names`` that have none of this version."""
+    facts_version = _facts_version()
+    missing = _select_on(
+        con,
+        _names_frame(names),
+        f"select agency_name from arrow_rows anti join (select agency_name from {SCHEMA}.agency_name_facts "
+        f"where facts_version = '{_quote(facts_version)}') using (agency_name) order by agency_name",
+    )["agency_name"].to_list()
+    rows = []
+    for name in missing:
+        norm, res = name_facts(name)
+        base, stem = name_keys(norm, res)
+        rows.append((name, facts_version, norm, list(res.chain), res.rest, res.match, list(res.candidates),
+                     res.lookalike, base, stem))  # fmt: skip
+    run_on(
+        con,
+        _names_frame(missing),
+        f"delete from {SCHEMA}.agency_name_facts where agency_name in (select agency_name from arrow_rows)",
+    )
+    _insert(con, "agency_name_facts", pl.DataFrame(rows, schema=NAME_FACTS_SCHEMA, orient="row"))
+
+
+def _quote(text: str) -> str:
+    return text.replace("'", "''")
+
+
+def _load_facts(con: duckdb.DuckDBPyConnection, names: Iterable[str]) -> dict[str, tuple[str, Resolution]]:
+    """The kept facts of ``names`` (``_ensure_facts`` first)."""
+    kept = _select_on(
+        con,
+        _names_frame(names),
+        f"select f.* from {SCHEMA}.agency_name_facts f semi join arrow_rows using (agency_name) "
+        f"where f.facts_version = '{_quote(_facts_version())}'",
+    )
+    return {
         row["agency_name"]: (
             row["normalized_name"],
             Resolution(
@@ -338,51 +404,185 @@ def _name_facts(con: duckdb.DuckDBPyConnection, raw_names: set[str]) -> dict[str
             ),
         )
         for row in kept.iter_rows(named=True)
-        if row["agency_name"] in raw_names
     }
-    new = {name: name_facts(name) for name in sorted(raw_names - facts.keys())}
-    facts.update(new)
-    frame = pl.DataFrame(
-        [
-            (name, facts_version, norm, list(res.chain), res.rest, res.match, list(res.candidates), res.lookalike)
-            for name, (norm, res) in new.items()
-        ],
-        schema=NAME_FACTS_SCHEMA,
-        orient="row",
-    )
-    names = pl.DataFrame({"agency_name": sorted(raw_names)}, schema={"agency_name": pl.String})
-    quoted_version = "'" + facts_version.replace("'", "''") + "'"
+
+
+def _prune_facts(con: duckdb.DuckDBPyConnection, keep: Iterable[str]) -> None:
+    """Drop the facts of other versions and of names neither a report nor a mention carries any more."""
     run_on(
         con,
-        names.to_arrow(),
-        f"delete from {SCHEMA}.agency_name_facts where facts_version <> {quoted_version} "
+        _names_frame(keep),
+        f"delete from {SCHEMA}.agency_name_facts where facts_version <> '{_quote(_facts_version())}' "
         "or agency_name not in (select agency_name from arrow_rows)",
     )
-    _insert(con, "agency_name_facts", frame)
-    return facts
+
+
+def _name_facts(con: duckdb.DuckDBPyConnection, raw_names: set[str]) -> dict[str, tuple[str, Resolution]]:
+    """The facts of ``raw_names``: those kept from earlier refreshes (same version), the others computed
+    and kept; facts of other versions or of names no report carries any more are dropped."""
+    _ensure_facts(con, raw_names)
+    _prune_facts(con, raw_names)
+    return _load_facts(con, raw_names)
+
+
+# The inputs of the agency table, one row per report: what the last refresh of the table was built from,
+# kept so the next refresh rebuilds only the names a change reaches (agency.affected_names).
+_INPUTS_SQL = f"""
+    select r.report_id, r.agency, r.report_year, m.mentions_digest
+    from raw.reports r
+    left join (
+        select report_id, md5(to_json(list([mention_kind, old_name, new_name]
+            order by span_start, mention_kind, old_name, new_name))) as mentions_digest
+        from {SCHEMA}.agency_mentions
+        group by report_id
+    ) m on m.report_id = r.report_id
+    where r.status = 'parsed' and r.agency is not null
+"""
+
+
+def _strip(name: str) -> str:
+    return "".join(name.split())
+
+
+def _inputs_version() -> str:
+    return f"{_facts_version()}|{rules_digest()}"
+
+
+def _changed_names(con: duckdb.DuckDBPyConnection) -> tuple[set[str], list[str]] | None:
+    """The names (without whitespace) of the reports whose inputs changed since the table was last
+    built, and those reports; None when the table must be built whole (never built, or built by
+    other rules or facts)."""
+    kept, other, names = con.execute(
+        f"select count(*), count(*) filter (where inputs_version <> ?), "
+        f"(select count(*) from {SCHEMA}.agency_names) from {SCHEMA}.agency_name_inputs",
+        [_inputs_version()],
+    ).fetchall()[0]
+    if other or not kept or not names:
+        return None
+    rows = con.execute(
+        f"""
+        with now as ({_INPUTS_SQL}),
+        before as (select report_id, agency, report_year, mentions_digest from {SCHEMA}.agency_name_inputs)
+        select report_id, agency from (select * from now except select * from before)
+        union all
+        select report_id, agency from (select * from before except select * from now)
+        """
+    ).fetchall()
+    return {_strip(agency) for _, agency in rows}, sorted({rid for rid, _ in rows})
+
+
+def _graph(
+    con: duckdb.DuckDBPyConnection, names: set[str], reports: pl.DataFrame, mentions: pl.DataFrame
+) -> NameGraph:
+    """The name graph of ``affected_names``: the keys of ``names`` (those of the previous table and of
+    this one), the previous groups, and what reports mention."""
+    sql = (
+        f"select agency_name, normalized_name, base_key, stem_key from {SCHEMA}.agency_name_facts "
+        f"where facts_version = '{_quote(_facts_version())}'"
+    )
+    keys = con.execute(sql).fetchall()
+    if names - {name for name, *_ in keys}:  # facts lost since the last build: computed again
+        _ensure_facts(con, names)
+        keys = con.execute(sql).fetchall()
+    old = con.execute(f"select distinct agency_name, agency_key from {SCHEMA}.agency_names").fetchall()
+    facts = {name: (norm, base) for name, norm, base, _ in keys}
+    mentioned: dict[str, list[tuple[str, str]]] = {}
+    for agency, old_name, new_name in (
+        mentions.join(reports.select("report_id", "agency"), on="report_id")
+        .select("agency", "old_name", "new_name")
+        .iter_rows()
+    ):
+        for other in (old_name, new_name):
+            if other:
+                mentioned.setdefault(_strip(agency), []).append(facts[other])
+    return NameGraph(
+        keys={name: (norm, base, stem) for name, norm, base, stem in keys if name in names},
+        old_group=dict(old),
+        mentions=mentioned,
+    )
 
 
 def refresh_agency_names(settings: Settings) -> int:
-    """Rebuild analysis.agency_names from every parsed report's agency and the renames reports state."""
+    """Bring analysis.agency_names in line with every parsed report's agency and the renames reports
+    state: the rows of the names a change reaches are rebuilt (agency.affected_names), or the whole
+    table when it was built by other rules or facts. Returns the table's rows."""
     con = connect(settings)
     try:
+        return update_agency_names(con)
+    finally:
+        con.close()
+
+
+def update_agency_names(con: duckdb.DuckDBPyConnection) -> int:
+    """``refresh_agency_names`` on an open connection, in one transaction."""
+    try:
+        con.execute("begin transaction")
         reports = con.sql(
             "select report_id, agency, report_year from raw.reports "
             "where status = 'parsed' and agency is not null order by report_id"
         ).pl()
         mentions = con.sql(
             f"select report_id, mention_kind as kind, old_name, new_name from {SCHEMA}.agency_mentions "
-            "order by report_id, span_start"
+            "order by report_id, span_start, mention_kind, old_name, new_name"
         ).pl()
-        raw_names = {"".join(agency.split()) for agency in reports["agency"].unique().to_list() if agency}
-        con.execute("begin transaction")
-        table = agency_table(reports, mentions, _name_facts(con, raw_names))
-        con.execute(f"delete from {SCHEMA}.agency_names")
-        _insert(con, "agency_names", table)
+        spellings = reports["agency"].unique().to_list()
+        raw_names = {_strip(agency) for agency in spellings}
+        mentioned = set(mentions["old_name"].drop_nulls()) | set(mentions["new_name"].drop_nulls())
+        changed = _changed_names(con)
+        if changed is None:
+            _ensure_facts(con, raw_names | mentioned)
+            table = agency_table(reports, mentions, _load_facts(con, raw_names))
+            con.execute(f"delete from {SCHEMA}.agency_names")
+            _insert(con, "agency_names", table)
+            _prune_facts(con, raw_names | mentioned)
+            con.execute(f"delete from {SCHEMA}.agency_name_inputs")
+            con.execute(
+                f"insert into {SCHEMA}.agency_name_inputs select *, ? from ({_INPUTS_SQL})",
+                [_inputs_version()],
+            )
+        elif changed[0]:
+            names, report_ids = changed
+            # Every other name kept its facts from the last build; the facts of the names gone stay until
+            # the graph is built (their keys reach their neighbours).
+            _ensure_facts(con, mentioned | names)
+            affected = affected_names(names, _graph(con, raw_names | names, reports, mentions))
+            subset = reports.filter(pl.col("agency").is_in([a for a in spellings if _strip(a) in affected]))
+            table = agency_table(
+                subset,
+                mentions.filter(pl.col("report_id").is_in(subset["report_id"].implode())),
+                _load_facts(con, affected & raw_names),
+            )
+            run_on(
+                con,
+                _names_frame(affected),
+                f"delete from {SCHEMA}.agency_names where agency_name in (select * from arrow_rows)",
+            )
+            _insert(con, "agency_names", table)
+            ids = pl.DataFrame({"report_id": report_ids}, schema={"report_id": pl.String}).to_arrow()
+            run_on(
+                con,
+                ids,
+                f"delete from {SCHEMA}.agency_name_inputs where report_id in (select * from arrow_rows)",
+            )
+            run_on(
+                con,
+                ids,
+                f"insert into {SCHEMA}.agency_name_inputs select *, '{_quote(_inputs_version())}' "
+                f"from ({_INPUTS_SQL}) where report_id in (select report_id from arrow_rows)",
+            )
+            # The facts of names gone; those of names only an earlier mention carried stay until the
+            # next whole build (they are few, and a name only counts when a report carries it).
+            run_on(
+                con,
+                _names_frame(names - raw_names - mentioned),
+                f"delete from {SCHEMA}.agency_name_facts where agency_name in (select * from arrow_rows)",
+            )
+        rows = con.execute(f"select count(*) from {SCHEMA}.agency_names").fetchall()[0][0]
         con.execute("commit")
-        return table.height
-    finally:
-        con.close()
+        return rows
+    except BaseException:
+        con.execute("rollback")
+        raise
 
 
 # --- similarity --------------------------------------------------------------------------------------
