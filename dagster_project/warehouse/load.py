@@ -35,7 +35,7 @@ from .settings import Settings
 from .template_rows import COLUMNS as TEMPLATE_COLUMNS
 from .template_rows import template_rows
 from .workers import OVER_BUDGET, Budget, BudgetPool, Exceeded, over_budget, parse_entry
-from .writer import REPORT_COLUMNS, Batch, BatchWriter, insert, run_on, write_reports
+from .writer import REPORT_COLUMNS, Batch, BatchWriter, insert, run_on, select_on, write_reports
 
 ParseFn = Callable[[bytes, str], ParseResult]
 BATCH = 500  # files per batch written (bounds memory: a batch holds ~125,000 cells)
@@ -52,6 +52,7 @@ MEMORY_LIMIT = os.environ.get("GOVREPORT_DUCKDB_MEMORY", "128MB")
 RETRY_REASONS = (UNREADABLE, CHANGED, OVER_BUDGET)
 # A path list as bytes, also for rows written before file_paths_bytes existed.
 _PATHS_SQL = "coalesce(file_paths_bytes, list_transform(file_paths, lambda p: encode(p)))"
+_RETRY_SQL = ", ".join(f"'{reason}'" for reason in RETRY_REASONS)
 
 
 @dataclass
@@ -258,38 +259,48 @@ def load_raw(
         summary.same_bytes_paths = sum(len(v) - 1 for v in by_hash.values())
 
         con.execute("begin transaction")
-        current = {  # report_id -> (quarantine_reason, path bytes, agency_year_key), this parser version
-            rid: (reason, [bytes(p) for p in paths], key)
-            for rid, reason, paths, key in con.execute(
-                f"select report_id, quarantine_reason, {_PATHS_SQL}, agency_year_key from raw.reports "
-                "where parser_version = ?",
-                [PARSER_VERSION],
-            ).fetchall()
-        }
-        keep: set[str] = set()
-        moved: list[dict] = []  # kept reports whose paths changed
-        todo: list[tuple[str, list[RawFile]]] = []
-        for sha, group in by_hash.items():
-            old = current.get(sha)
-            if old is not None and old[0] not in RETRY_REASONS:
-                keep.add(sha)
-                summary.unchanged += 1
-                if old[1] != [f.path_bytes for f in group]:
-                    moved.append({"report_id": sha, **_path_fields(group)})
-            else:
-                todo.append((sha, group))
-        old_paths = {
-            bytes(p) for (p,) in con.execute(f"select unnest({_PATHS_SQL}) from raw.reports").fetchall()
-        }
-        summary.removed = len(old_paths - {f.path_bytes for f in files})
+        # What to keep, move or parse again is decided in DuckDB against the discovered files (building
+        # a dict of every report in Python took most of a one-file refresh at 100,000 reports).
+        found = pa.table(
+            {
+                "report_id": pa.array(list(by_hash), type=pa.string()),
+                "paths": pa.array(
+                    [[f.path_bytes for f in group] for group in by_hash.values()], type=pa.list_(pa.binary())
+                ),
+            }
+        )
+        kept_sql = f"r.parser_version = $version and coalesce(r.quarantine_reason not in ({_RETRY_SQL}), true)"
+        changes = select_on(
+            con,
+            found,
+            f"select f.report_id, r.report_id is not null and {kept_sql} as kept, r.agency_year_key "
+            f"from arrow_rows f left join raw.reports r on r.report_id = f.report_id and {kept_sql} "
+            f"where r.report_id is null or {_PATHS_SQL} is distinct from f.paths",
+            {"version": PARSER_VERSION},
+        )
+        keep_moved = {rid: key for rid, kept, key in changes if kept}
+        moved = [{"report_id": rid, **_path_fields(by_hash[rid])} for rid in keep_moved]
+        parse_again = {rid for rid, kept, _ in changes if not kept}
+        todo = [(sha, group) for sha, group in by_hash.items() if sha in parse_again]
+        summary.unchanged = len(by_hash) - len(todo)
+        summary.removed = select_on(
+            con,
+            pa.table({"p": pa.array([f.path_bytes for f in files], type=pa.binary())}),
+            f"select count(*) from (select distinct unnest({_PATHS_SQL}) as p from raw.reports) "
+            "where p not in (select p from arrow_rows)",
+        )[0][0]
         # Reports whose file left raw/, reports about to be parsed again, and the discovery rows go.
-        stale = {
-            rid: key
-            for rid, key in con.execute("select report_id, agency_year_key from raw.reports").fetchall()
-            if rid not in keep
-        }
+        stale = dict(
+            select_on(
+                con,
+                found,
+                "select r.report_id, r.agency_year_key from raw.reports r "
+                f"where not exists (select 1 from arrow_rows f where f.report_id = r.report_id and {kept_sql})",
+                {"version": PARSER_VERSION},
+            )
+        )
         affected = {key for key in stale.values() if key}  # agency-years whose canonical report may change
-        affected.update(current[row["report_id"]][2] for row in moved if current[row["report_id"]][2])
+        affected.update(key for key in keep_moved.values() if key)
         if stale:
             stale_ids = _ids(stale)
             for table in ("report_cells", "parse_issues", "reports"):
