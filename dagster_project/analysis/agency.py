@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Protocol
 
 import polars as pl
 import pyarrow as pa
@@ -502,18 +503,25 @@ def rules_digest() -> str:
     return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
 
 
-@dataclass
-class NameGraph:
-    """Everything ``affected_names`` follows, over the names of the previous table and of the new one.
+class NameGraph(Protocol):
+    """What ``affected_names`` follows, over the names of the previous table and of the new one (the
+    warehouse answers each question with one query, so a change never loads every name)."""
 
-    keys: name -> (normalized name, base key, stem key), for every name of either table.
-    old_group: name -> its agency_key in the previous table.
-    mentions: name -> (normalized name, base key) of each name its reports mention now.
-    """
+    def keys(self, names: set[str]) -> dict[str, tuple[str, str, str]]:
+        """name -> (normalized name, base key, stem key), for those of ``names`` either table holds."""
+        ...
 
-    keys: Mapping[str, tuple[str, str, str]]
-    old_group: Mapping[str, str]
-    mentions: Mapping[str, Sequence[tuple[str, str]]]
+    def matching(self, bases: set[str], stems: set[str], norms: set[str]) -> set[str]:
+        """The names with one of these base keys, stem keys or normalized names."""
+        ...
+
+    def group_mates(self, names: set[str]) -> set[str]:
+        """The names that shared a group (agency_key) of the previous table with one of ``names``."""
+        ...
+
+    def mentions(self) -> Mapping[str, Sequence[tuple[str, str]]]:
+        """name -> (normalized name, base key) of each name its reports mention now."""
+        ...
 
 
 def affected_names(changed: Iterable[str], graph: NameGraph) -> set[str]:
@@ -527,44 +535,33 @@ def affected_names(changed: Iterable[str], graph: NameGraph) -> set[str]:
     the whole table, so the table of the affected names' reports replaces exactly their rows; every
     other row is unchanged (tests/unit/test_agency_incremental.py compares with the whole table).
     """
-    by_base: dict[str, list[str]] = defaultdict(list)
-    by_stem: dict[str, list[str]] = defaultdict(list)
-    by_norm: dict[str, list[str]] = defaultdict(list)
-    for name, (norm, base, stem) in graph.keys.items():
-        by_base[base].append(name)
-        by_stem[stem].append(name)
-        by_norm[norm].append(name)
-    by_group: dict[str, list[str]] = defaultdict(list)
-    for name, group in graph.old_group.items():
-        by_group[group].append(name)
+    mentions = graph.mentions()
     # The names whose reports mention a name with a given base key or normalized name (or end).
     mentioned_by: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for own, mentioned in graph.mentions.items():
+    for own, mentioned in mentions.items():
         for norm, base in mentioned:
             mentioned_by[("base", base)].add(own)
             for key in (norm, *_mention_suffixes(norm)):
                 mentioned_by[("norm", key)].add(own)
     conf = _confusables()
     seen = set(changed)
-    todo = list(seen)
-    while todo:
-        name = todo.pop()
-        near: list[str] = []
-        if name in graph.old_group:
-            near += by_group[graph.old_group[name]]
-        for norm, base in graph.mentions.get(name, ()):
-            near += by_base.get(base, ())
-            for key in (norm, *_mention_suffixes(norm)):
-                near += by_norm.get(key, ())
-        if name in graph.keys:
-            norm, base, stem = graph.keys[name]
-            near += by_base[base] + by_stem[stem]
-            near += mentioned_by.get(("base", base), set()) | mentioned_by.get(("norm", norm), set())
+    frontier = set(seen)
+    while frontier:  # one round per distance from the changed names
+        bases: set[str] = set()
+        stems: set[str] = set()
+        norms: set[str] = set()
+        near = graph.group_mates(frontier)
+        for name in frontier:
+            for norm, base in mentions.get(name, ()):
+                bases.add(base)
+                norms.update((norm, *_mention_suffixes(norm)))
+        for norm, base, stem in graph.keys(frontier).values():
+            bases.add(base)
+            stems.add(stem)
+            near |= mentioned_by.get(("base", base), set()) | mentioned_by.get(("norm", norm), set())
             for i, ch in enumerate(norm):
-                for other in conf.get(ch, ""):
-                    near += by_norm.get(norm[:i] + other + norm[i + 1 :], ())
-        for other in near:
-            if other not in seen:
-                seen.add(other)
-                todo.append(other)
+                norms.update(norm[:i] + other + norm[i + 1 :] for other in conf.get(ch, ""))
+        near |= graph.matching(bases, stems, norms)
+        frontier = near - seen
+        seen |= frontier
     return seen

@@ -39,7 +39,7 @@ from dagster_project.analysis.text import version
 
 from .gc_tuning import tune_worker
 from .settings import Settings
-from .writer import run_on
+from .writer import run_on, select_on
 
 SCHEMA = "analysis"
 PARALLEL_MIN = 64  # below this many files a process pool costs more than it saves
@@ -139,13 +139,17 @@ def connect(settings: Settings) -> duckdb.DuckDBPyConnection:
     settings.db_path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(settings.db_path))
     con.execute(f"create schema if not exists {SCHEMA}")
+    existing = dict(
+        con.execute(
+            "select table_name, list(column_name order by column_index) from duckdb_columns() "
+            "where database_name = current_database() and schema_name = ? group by table_name",
+            [SCHEMA],
+        ).fetchall()
+    )
     for table, schema in _tables().items():
-        existing = con.execute(
-            "select list(column_name order by column_index) from duckdb_columns() "
-            "where schema_name = ? and table_name = ?",
-            [SCHEMA, table],
-        ).fetchall()[0][0]
-        if existing and list(existing) != list(schema):
+        if table in existing and list(existing[table]) == list(schema):
+            continue
+        if table in existing:
             con.execute(f"drop table {SCHEMA}.{table}")  # derived data: rebuilt by the next refresh
         con.execute(_ddl(table, schema))
     return con
@@ -471,35 +475,66 @@ def _changed_names(con: duckdb.DuckDBPyConnection) -> tuple[set[str], list[str]]
     return {_strip(agency) for _, agency in rows}, sorted({rid for rid, _ in rows})
 
 
-def _graph(
-    con: duckdb.DuckDBPyConnection, names: set[str], reports: pl.DataFrame, mentions: pl.DataFrame
-) -> NameGraph:
-    """The name graph of ``affected_names``: the keys of ``names`` (those of the previous table and of
-    this one), the previous groups, and what reports mention."""
-    sql = (
-        f"select agency_name, normalized_name, base_key, stem_key from {SCHEMA}.agency_name_facts "
-        f"where facts_version = '{_quote(_facts_version())}'"
-    )
-    keys = con.execute(sql).fetchall()
-    if names - {name for name, *_ in keys}:  # facts lost since the last build: computed again
-        _ensure_facts(con, names)
-        keys = con.execute(sql).fetchall()
-    old = con.execute(f"select distinct agency_name, agency_key from {SCHEMA}.agency_names").fetchall()
-    facts = {name: (norm, base) for name, norm, base, _ in keys}
-    mentioned: dict[str, list[tuple[str, str]]] = {}
-    for agency, old_name, new_name in (
-        mentions.join(reports.select("report_id", "agency"), on="report_id")
-        .select("agency", "old_name", "new_name")
-        .iter_rows()
+class _StoredNames(NameGraph):
+    """``agency.NameGraph`` answered by the warehouse: the facts kept of every name (their keys) and the
+    previous agency table (its groups), restricted to ``names``."""
+
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, names: set[str], reports: pl.DataFrame, mentions: pl.DataFrame
     ):
-        for other in (old_name, new_name):
-            if other:
-                mentioned.setdefault(_strip(agency), []).append(facts[other])
-    return NameGraph(
-        keys={name: (norm, base, stem) for name, norm, base, stem in keys if name in names},
-        old_group=dict(old),
-        mentions=mentioned,
-    )
+        self.con, self.names = con, names
+        self.version = _quote(_facts_version())
+        self._mentions: dict[str, list[tuple[str, str]]] = {}
+        pairs = mentions.join(reports.select("report_id", "agency"), on="report_id").select(
+            "agency", "old_name", "new_name"
+        )
+        mentioned = set(pairs["old_name"].drop_nulls()) | set(pairs["new_name"].drop_nulls())
+        facts = {name: (norm, base) for name, (norm, base, _) in self._keys(mentioned).items()}
+        for agency, old_name, new_name in pairs.iter_rows():
+            for other in (old_name, new_name):
+                if other:
+                    self._mentions.setdefault(_strip(agency), []).append(facts[other])
+
+    def _keys(self, names: set[str]) -> dict[str, tuple[str, str, str]]:
+        rows = select_on(
+            self.con,
+            _names_frame(names),
+            f"select agency_name, normalized_name, base_key, stem_key from {SCHEMA}.agency_name_facts "
+            f"where facts_version = '{self.version}' and agency_name in (select agency_name from arrow_rows)",
+        )
+        return {name: (norm, base, stem) for name, norm, base, stem in rows}
+
+    def keys(self, names: set[str]) -> dict[str, tuple[str, str, str]]:
+        return self._keys(names & self.names)
+
+    def matching(self, bases: set[str], stems: set[str], norms: set[str]) -> set[str]:
+        wanted = pa.table(
+            {
+                "kind": pa.array(["base"] * len(bases) + ["stem"] * len(stems) + ["norm"] * len(norms)),
+                "key": pa.array([*bases, *stems, *norms], type=pa.string()),
+            }
+        )
+        rows = select_on(
+            self.con,
+            wanted,
+            f"select agency_name from {SCHEMA}.agency_name_facts where facts_version = '{self.version}' and ("
+            "base_key in (select key from arrow_rows where kind = 'base') "
+            "or stem_key in (select key from arrow_rows where kind = 'stem') "
+            "or normalized_name in (select key from arrow_rows where kind = 'norm'))",
+        )
+        return {name for (name,) in rows} & self.names
+
+    def group_mates(self, names: set[str]) -> set[str]:
+        rows = select_on(
+            self.con,
+            _names_frame(names),
+            f"select distinct agency_name from {SCHEMA}.agency_names where agency_key in "
+            f"(select agency_key from {SCHEMA}.agency_names where agency_name in (select * from arrow_rows))",
+        )
+        return {name for (name,) in rows}
+
+    def mentions(self) -> dict[str, list[tuple[str, str]]]:
+        return self._mentions
 
 
 def refresh_agency_names(settings: Settings) -> int:
@@ -542,10 +577,10 @@ def update_agency_names(con: duckdb.DuckDBPyConnection) -> int:
             )
         elif changed[0]:
             names, report_ids = changed
-            # Every other name kept its facts from the last build; the facts of the names gone stay until
-            # the graph is built (their keys reach their neighbours).
-            _ensure_facts(con, mentioned | names)
-            affected = affected_names(names, _graph(con, raw_names | names, reports, mentions))
+            # The facts of the names gone stay until the graph is searched: their keys reach their
+            # neighbours (and every name has its facts, whatever happened to them since the last build).
+            _ensure_facts(con, raw_names | mentioned | names)
+            affected = affected_names(names, _StoredNames(con, raw_names | names, reports, mentions))
             subset = reports.filter(pl.col("agency").is_in([a for a in spellings if _strip(a) in affected]))
             table = agency_table(
                 subset,
