@@ -269,7 +269,9 @@ def load_raw(
                 ),
             }
         )
-        kept_sql = f"r.parser_version = $version and coalesce(r.quarantine_reason not in ({_RETRY_SQL}), true)"
+        kept_sql = (
+            f"r.parser_version = $version and coalesce(r.quarantine_reason not in ({_RETRY_SQL}), true)"
+        )
         changes = select_on(
             con,
             found,
@@ -294,8 +296,8 @@ def load_raw(
             select_on(
                 con,
                 found,
-                "select r.report_id, r.agency_year_key from raw.reports r "
-                f"where not exists (select 1 from arrow_rows f where f.report_id = r.report_id and {kept_sql})",
+                "select r.report_id, r.agency_year_key from raw.reports r where not exists "
+                f"(select 1 from arrow_rows f where f.report_id = r.report_id and {kept_sql})",
                 {"version": PARSER_VERSION},
             )
         )
