@@ -351,12 +351,6 @@ def _facts_version() -> str:
     return f"{version()}|{divisions().source}"
 
 
-def _select_on(con: duckdb.DuckDBPyConnection, data: pa.Table, sql: str) -> pl.DataFrame:
-    """``sql``'s result as a frame, where ``sql`` reads ``data`` as ``arrow_rows`` (as ``run_on``)."""
-    arrow_rows = data  # noqa: F841 (read by name by the statement)
-    return con.sql(sql).pl()
-
-
 def _names_frame(names: Iterable[str]) -> pa.Table:
     return pa.table({"agency_name": pa.array(list(names), pa.string())})
 
@@ -364,12 +358,15 @@ def _names_frame(names: Iterable[str]) -> pa.Table:
 def _ensure_facts(con: duckdb.DuckDBPyConnection, names: Iterable[str]) -> None:
     """Compute and keep the facts of ``names`` that have none of this version."""
     facts_version = _facts_version()
-    missing = _select_on(
-        con,
-        _names_frame(names),
-        f"select agency_name from arrow_rows anti join (select agency_name from {SCHEMA}.agency_name_facts "
-        f"where facts_version = '{_quote(facts_version)}') using (agency_name) order by agency_name",
-    )["agency_name"].to_list()
+    missing = [
+        name
+        for (name,) in select_on(
+            con,
+            _names_frame(names),
+            f"select agency_name from arrow_rows anti join (select agency_name from {SCHEMA}.agency_name_facts "
+            f"where facts_version = '{_quote(facts_version)}') using (agency_name) order by agency_name",
+        )
+    ]
     rows = []
     for name in missing:
         norm, res = name_facts(name)
@@ -390,24 +387,16 @@ def _quote(text: str) -> str:
 
 def _load_facts(con: duckdb.DuckDBPyConnection, names: Iterable[str]) -> dict[str, tuple[str, Resolution]]:
     """The kept facts of ``names`` (``_ensure_facts`` first)."""
-    kept = _select_on(
+    kept = select_on(
         con,
         _names_frame(names),
-        f"select f.* from {SCHEMA}.agency_name_facts f semi join arrow_rows using (agency_name) "
+        "select agency_name, normalized_name, division_chain, name_rest, region_match, region_candidates, "
+        f"lookalike from {SCHEMA}.agency_name_facts f semi join arrow_rows using (agency_name) "
         f"where f.facts_version = '{_quote(_facts_version())}'",
     )
     return {
-        row["agency_name"]: (
-            row["normalized_name"],
-            Resolution(
-                tuple(row["division_chain"]),
-                row["name_rest"],
-                row["region_match"],
-                tuple(row["region_candidates"]),
-                row["lookalike"],
-            ),
-        )
-        for row in kept.iter_rows(named=True)
+        name: (norm, Resolution(tuple(chain), rest, match, tuple(candidates), lookalike))
+        for name, norm, chain, rest, match, candidates, lookalike in kept
     }
 
 
