@@ -537,18 +537,25 @@ def refresh_agency_names(settings: Settings) -> int:
         con.close()
 
 
+def agency_inputs(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """What ``agency.agency_table`` is built from: the parsed reports with an agency, in report_id
+    order, and the names their texts mention, in text order."""
+    reports = con.sql(
+        "select report_id, agency, report_year from raw.reports "
+        "where status = 'parsed' and agency is not null order by report_id"
+    ).pl()
+    mentions = con.sql(
+        f"select report_id, mention_kind as kind, old_name, new_name from {SCHEMA}.agency_mentions "
+        "order by report_id, span_start, mention_kind, old_name, new_name"
+    ).pl()
+    return reports, mentions
+
+
 def update_agency_names(con: duckdb.DuckDBPyConnection) -> int:
     """``refresh_agency_names`` on an open connection, in one transaction."""
     try:
         con.execute("begin transaction")
-        reports = con.sql(
-            "select report_id, agency, report_year from raw.reports "
-            "where status = 'parsed' and agency is not null order by report_id"
-        ).pl()
-        mentions = con.sql(
-            f"select report_id, mention_kind as kind, old_name, new_name from {SCHEMA}.agency_mentions "
-            "order by report_id, span_start, mention_kind, old_name, new_name"
-        ).pl()
+        reports, mentions = agency_inputs(con)
         spellings = reports["agency"].unique().to_list()
         raw_names = {_strip(agency) for agency in spellings}
         mentioned = set(mentions["old_name"].drop_nulls()) | set(mentions["new_name"].drop_nulls())

@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from dagster_project.analysis.agency import agency_table
-from dagster_project.warehouse.analysis_store import SCHEMA, _ddl, _tables, update_agency_names
+from dagster_project.warehouse.analysis_store import SCHEMA, _ddl, _tables, agency_inputs, update_agency_names
 
 # Places that share divisions, prefixes, OCR look-alikes (沭阳/沐阳), a Traditional spelling, a zone and
 # a place the divisions do not hold; remainders that are variants (局, 办公室) and renames of each other.
@@ -83,15 +83,8 @@ def _step(con: duckdb.DuckDBPyConnection, rng: random.Random, serial: list[int])
 
 
 def _whole(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    reports = con.sql(
-        "select report_id, agency, report_year from raw.reports "
-        "where status = 'parsed' and agency is not null order by report_id"
-    ).pl()
-    mentions = con.sql(
-        f"select report_id, mention_kind as kind, old_name, new_name from {SCHEMA}.agency_mentions "
-        "order by report_id, span_start, mention_kind, old_name, new_name"
-    ).pl()
-    return agency_table(reports, mentions)
+    """The table built whole, afresh (no kept facts), from the same inputs."""
+    return agency_table(*agency_inputs(con))
 
 
 @pytest.mark.parametrize("seed", range(3))
