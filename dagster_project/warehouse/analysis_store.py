@@ -410,14 +410,6 @@ def _prune_facts(con: duckdb.DuckDBPyConnection, keep: Iterable[str]) -> None:
     )
 
 
-def _name_facts(con: duckdb.DuckDBPyConnection, raw_names: set[str]) -> dict[str, tuple[str, Resolution]]:
-    """The facts of ``raw_names``: those kept from earlier refreshes (same version), the others computed
-    and kept; facts of other versions or of names no report carries any more are dropped."""
-    _ensure_facts(con, raw_names)
-    _prune_facts(con, raw_names)
-    return _load_facts(con, raw_names)
-
-
 # The inputs of the agency table, one row per report: what the last refresh of the table was built from,
 # kept so the next refresh rebuilds only the names a change reaches (agency.affected_names).
 _INPUTS_SQL = f"""

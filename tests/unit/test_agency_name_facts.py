@@ -7,7 +7,14 @@ import duckdb
 import polars as pl
 
 from dagster_project.analysis.agency import agency_table
-from dagster_project.warehouse.analysis_store import NAME_FACTS_SCHEMA, SCHEMA, _ddl, _name_facts
+from dagster_project.warehouse.analysis_store import (
+    NAME_FACTS_SCHEMA,
+    SCHEMA,
+    _ddl,
+    _ensure_facts,
+    _load_facts,
+    _prune_facts,
+)
 
 NAMES = ["淮安市洪泽区人民政府", "洪泽区人民政府", "淮安市洪澤區財政局", "沭阳县市场监督管理局", "财政局",
          "平潭综合实验区管委会办公室", "三明市政府办公室", "福建省三明市人民政府", "某某县人民政府",
@@ -19,6 +26,13 @@ def _con(tmp_path) -> duckdb.DuckDBPyConnection:
     con.execute(f"create schema {SCHEMA}")
     con.execute(_ddl("agency_name_facts", NAME_FACTS_SCHEMA))
     return con
+
+
+def _name_facts(con: duckdb.DuckDBPyConnection, names: set[str]) -> dict:
+    """What a whole build of the agency table does with the facts (analysis_store.update_agency_names)."""
+    _ensure_facts(con, names)
+    _prune_facts(con, names)
+    return _load_facts(con, names)
 
 
 def _count(con, where: str = "true") -> int:
