@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from . import labels as lab
 from . import segment, solve, template
@@ -100,7 +102,7 @@ def _trim(tokens: list[Token], n: int) -> list[Token]:
 def _parse_cells(
     tokens: list[Token],
     keys: list[str],
-    cell_id,
+    cell_ids: Sequence[str],
     result: TableResult,
     *,
     signed=frozenset(),
@@ -109,25 +111,35 @@ def _parse_cells(
     values, sources, issues = result.values, result.sources, result.issues
     n_tokens = len(tokens)
     for i, key in enumerate(keys):
-        cid = cell_id(i)
+        cid = cell_ids[i]
         if i >= n_tokens:
             # The row is there but stops short: the report left the rest of it empty.
             values[key] = None
             sources[cid] = CellSource(None, None, None, None, BLANK_CELL)
             continue
         tok = tokens[i]
-        cv = parse_value(tok.text if tok.kind == VALUE else "", signed=key in signed, amount=key in amount)
-        values[key] = cv.value
-        if cv.value is not None:
-            status = READ
-        elif cv.problem == "unparsable_cell":
-            status = UNDETERMINED
-        else:
-            status = BLANK_CELL
+        value, status, problem = _cell(tok.text if tok.kind == VALUE else "", key in signed, key in amount)
+        values[key] = value
         sources[cid] = CellSource(tok.text, tok.line, tok.offset, None, status)
-        if cv.problem:
-            sev = ERROR if cv.problem == "unparsable_cell" else WARNING
-            issues.append(Issue(cv.problem, sev, cv.note or cv.problem, _loc(tok), cid))
+        if problem:
+            issues.append(Issue(problem[0], problem[1], problem[2], _loc(tok), cid))
+
+
+@lru_cache(maxsize=16384)
+def _cell(text: str, signed: bool, amount: bool) -> tuple:
+    """A delimited cell's value, status and issue (code, severity, message) or None."""
+    cv = parse_value(text, signed=signed, amount=amount)
+    if cv.value is not None:
+        status = READ
+    elif cv.problem == "unparsable_cell":
+        status = UNDETERMINED
+    else:
+        status = BLANK_CELL
+    problem = None
+    if cv.problem:
+        sev = ERROR if cv.problem == "unparsable_cell" else WARNING
+        problem = (cv.problem, sev, cv.note or cv.problem)
+    return cv.value, status, problem
 
 
 # ---------------------------------------------------------------- table 三
@@ -207,10 +219,10 @@ def detect_table3_layout(rows: list[RawRow], default: str) -> str:
 
 
 def align_table3(
-    tokens: list[Token], default_layout: str, text_layout: Layout = DEFAULT_LAYOUT
+    raw_rows: list[RawRow], default_layout: str, text_layout: Layout = DEFAULT_LAYOUT
 ) -> tuple[TableResult, str]:
+    """Table 三 from its rows as ``table3_raw_rows`` reads them (left unchanged)."""
     result = TableResult()
-    raw_rows = table3_raw_rows(tokens)
     layout = detect_table3_layout(raw_rows, default_layout)
     order = template.table3_rows(layout)
     groups = template.table3_groups()
@@ -301,8 +313,8 @@ def align_table3(
         row = assigned.get(key)
         if row is None:
             result.values[key] = [None] * columns_n
-            for i in range(columns_n):
-                result.sources[f"t3.{key}[{i}]"] = CellSource(raw=None, status=ABSENT)
+            for cid in _t3_cell_ids(key):
+                result.sources[cid] = CellSource(raw=None, status=ABSENT)
             result.issues.append(
                 Issue(
                     "missing_row", WARNING, f"table 三 row {key} not found; cells are null", None, f"t3.{key}"
@@ -315,9 +327,10 @@ def align_table3(
         rule = "S3" if len(rr.candidates) > 1 or not rr.forced else None
         if len(rr.candidates) > 1 and solution.rule != "none needed":
             rule = f"S3; {solution.rule}"
+        cell_ids = _t3_cell_ids(key)
         _emit_row(
             result,
-            [f"t3.{key}[{i}]" for i in range(columns_n)],
+            cell_ids,
             cells,
             rr,
             kept,
@@ -325,11 +338,16 @@ def align_table3(
             f"t3.{key}",
             keys=None,
         )
-        values = [result.values.pop(f"t3.{key}[{i}]") for i in range(columns_n)]
+        values = [result.values.pop(cid) for cid in cell_ids]
         result.values[key] = values
         if rr.kind == "delimited" and rr.forced:
             _row_shape_issues(result, key, row, cells)
     return result, layout
+
+
+@lru_cache(maxsize=64)
+def _t3_cell_ids(key: str) -> tuple[str, ...]:
+    return tuple(f"t3.{key}[{i}]" for i in range(N_COLUMNS))
 
 
 def _row_shape_issues(result: TableResult, key: str, row: RawRow, cells: list[Token]) -> None:
@@ -356,7 +374,7 @@ def _extra_cells(result: TableResult, cells: list[Token], n: int, what: str, cel
 
 def _emit_row(
     result: TableResult,
-    cell_ids: list[str],
+    cell_ids: Sequence[str],
     cells: list[Token],
     rr: RowReadings,
     kept: tuple,
@@ -372,7 +390,7 @@ def _emit_row(
     n = len(cell_ids)
     names = keys if keys is not None else cell_ids
     if rr.forced and len(rr.candidates) == 1 and rr.kind in ("delimited", "spaced"):
-        _parse_cells(cells, names, cell_ids.__getitem__, result, signed=signed, amount=amount)
+        _parse_cells(cells, names, cell_ids, result, signed=signed, amount=amount)
         return
     first = cells[0] if cells else None
     raw = " ".join(t.text for t in cells) if cells else None
@@ -569,10 +587,10 @@ def table4_cells(tokens: list[Token]) -> list[Token]:
     return _trim(cells, N_TABLE4)
 
 
-def align_table4(tokens: list[Token], text_layout: Layout = DEFAULT_LAYOUT) -> TableResult:
+def align_table4(cells: list[Token], text_layout: Layout = DEFAULT_LAYOUT) -> TableResult:
+    """Table 四 from its cells as ``table4_cells`` reads them."""
     result = TableResult()
     keys = template.table4_keys()
-    cells = table4_cells(tokens)
     if not cells:
         for key in keys:
             result.values[key] = None

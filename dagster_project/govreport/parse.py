@@ -225,12 +225,11 @@ def _parse(data: bytes, name: str) -> ParseResult:
                 f"{n2021} markers of the 2021 format and {n2019} of the 2019 format; read as {fmt}",
             )
         )
-    text_layout = align.detect_layout(
-        [row.tokens for row in align.table3_raw_rows(t3_tokens)], align.table4_cells(t4_tokens)
-    )
+    t3_rows, t4_cells = align.table3_raw_rows(t3_tokens), align.table4_cells(t4_tokens)
+    text_layout = align.detect_layout([row.tokens for row in t3_rows], t4_cells)
     t2 = align.align_table2(t2_tokens, fmt, text_layout)
-    t3, t3_layout = align.align_table3(t3_tokens, fmt, text_layout)
-    t4 = align.align_table4(t4_tokens, text_layout) if found["table4"] else _empty_table4()
+    t3, t3_layout = align.align_table3(t3_rows, fmt, text_layout)
+    t4 = align.align_table4(t4_cells, text_layout) if found["table4"] else _empty_table4()
     if t3_layout != fmt:
         issues.append(
             Issue(

@@ -65,12 +65,23 @@ class RowReadings:
 def _is_run(text: str, signed: bool, decimal: bool) -> bool:
     """Digits that may hold several cells: minus signs only in rows with signed cells (2019
     ``*_items_change``), decimal points only in rows with amounts."""
-    allowed = "0123456789" + ("-+" if signed else "") + ("." if decimal else "")
-    return (
-        any(c.isdigit() for c in text)
-        and (text[0].isdigit() or (text[0] in "-+" and signed))
-        and all(c in allowed for c in text)
-    )
+    return _RUN_PATTERNS[signed, decimal].fullmatch(text) is not None
+
+
+def _run_pattern(signed: bool, decimal: bool) -> re.Pattern:
+    """A digit first (or a sign where signs are allowed), then digits, signs and points as allowed,
+    with at least one digit."""
+    sign = "+\\-" if signed else ""
+    point = "." if decimal else ""
+    return re.compile(f"(?=[^0-9]*[0-9])[0-9{sign}][0-9{sign}{point}]*")
+
+
+_RUN_PATTERNS = {(s, d): _run_pattern(s, d) for s in (False, True) for d in (False, True)}
+
+
+def _digit_count(run: str) -> int:
+    """The digits of a run (which holds only ASCII digits, signs and points)."""
+    return len(run) - run.count("-") - run.count("+") - run.count(".")
 
 
 def _one_cell(text: str) -> bool:
@@ -128,7 +139,7 @@ def _read_row(key: tuple, n: int, check, signed: tuple, decimals: tuple, layout:
         for t in pieces
     ]
     runs = [t.kind == VALUE and _is_run(t.text, any(signed), any(decimals)) for t in pieces]
-    digits = sum(len(re.sub(r"\D", "", t.text)) for t, r in zip(pieces, runs, strict=True) if r)
+    digits = sum(_digit_count(t.text) for t, r in zip(pieces, runs, strict=True) if r)
 
     if explicit:
         direct = tuple(one(i, t) if i < k else None for i, t in enumerate(pieces[:n])) + (None,) * max(
@@ -345,6 +356,8 @@ def agreed(candidates: Sequence[Reading], n: int) -> list:
     if not candidates:
         return [DISAGREE] * n
     first = candidates[0]
+    if len(candidates) == 1:
+        return list(first[:n])
     return [first[i] if all(c[i] == first[i] for c in candidates) else DISAGREE for i in range(n)]
 
 
