@@ -36,6 +36,9 @@ from .tokens import BLANK, BREAK, LABEL, TEXT, VALUE, Token
 from .values import parse_value
 
 N_COLUMNS = 7
+# ``_new(CellSource, fields)`` makes a CellSource without calling the named tuple's ``__new__``, a
+# Python function: the aligners make about 200 sources per report.
+_new = tuple.__new__
 _RUN = re.compile(r"-?[0-9][0-9.\-]*")
 N_TABLE4 = 15
 
@@ -120,7 +123,7 @@ def _parse_cells(
         tok = tokens[i]
         value, status, problem = _cell(tok.text if tok.kind == VALUE else "", key in signed, key in amount)
         values[key] = value
-        sources[cid] = CellSource(tok.text, tok.line, tok.offset, None, status)
+        sources[cid] = _new(CellSource, (tok.text, tok.line, tok.offset, None, status, None))
         if problem:
             issues.append(Issue(problem[0], problem[1], problem[2], _loc(tok), cid))
 
@@ -404,17 +407,17 @@ def _emit_row(
         v = values[i]
         if v is DISAGREE:
             out_values[name] = None
-            out_sources[cell_ids[i]] = CellSource(raw_text, line, offset, None, UNDETERMINED, rule)
+            out_sources[cell_ids[i]] = _new(CellSource, (raw_text, line, offset, None, UNDETERMINED, rule))
             undetermined += 1
         elif read:
             out_values[name] = v
             status = READ if v is not None else BLANK_CELL
-            out_sources[cell_ids[i]] = CellSource(raw_text, line, offset, None, status, None)
+            out_sources[cell_ids[i]] = _new(CellSource, (raw_text, line, offset, None, status, None))
         else:
             out_values[name] = v
             status = INFERRED if v is not None else BLANK_CELL
-            out_sources[cell_ids[i]] = CellSource(
-                raw_text, line, offset, None, status, rule or "every reading agrees"
+            out_sources[cell_ids[i]] = _new(
+                CellSource, (raw_text, line, offset, None, status, rule or "every reading agrees")
             )
     if undetermined:
         if not rr.candidates or not kept:

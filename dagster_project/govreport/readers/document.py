@@ -141,7 +141,8 @@ def sniff_kind(data: bytes, name: str = "") -> str:
         return "binary"
     if _HTML_START.match(head):
         return "html"
-    tags = len(_HTML_INSIDE.findall(head))
+    # Every match of the pattern starts with "<" or "&": a head without either has no tags.
+    tags = len(_HTML_INSIDE.findall(head)) if b"<" in head or b"&" in head else 0
     if tags >= 3 and (re.search(rb"<\s*table|&lt;\s*table|<\s*script", head, re.I) or tags >= 10):
         return "html"
     if name.lower().endswith((".html", ".htm", ".shtml", ".xhtml")) and tags >= 1:
