@@ -134,6 +134,7 @@ def _residual_tokens(text: str, line: int, offset: int, explicit: bool) -> list[
 def tokenize(lines: list[tuple[int, int, str]], catalog: lab.Catalog) -> list[Token]:
     """Tokens of a region given as ``(line_number, offset, text)`` triples."""
     out: list[Token] = []
+    append = out.append
     for number, offset, text in _join_label_fragments(lines):
         if len(text) > _CACHED_LINE:  # a flattened page: unique, and too big to keep
             tokens = _tokenize_line(text, catalog)
@@ -141,10 +142,8 @@ def tokenize(lines: list[tuple[int, int, str]], catalog: lab.Catalog) -> list[To
                 t.line, t.offset = number, offset + t.offset
             out.extend(tokens)
             continue
-        out.extend(
-            Token(kind, value, number, offset + rel, label, explicit)
-            for kind, value, rel, label, explicit in _line_tokens(text, catalog)
-        )
+        for kind, value, rel, label, explicit in _line_tokens(text, catalog):
+            append(Token(kind, value, number, offset + rel, label, explicit))
     return _drop_split_ordinals(out)
 
 
@@ -228,13 +227,16 @@ def _join_label_fragments(lines: list[tuple[int, int, str]]) -> list[tuple[int, 
     short lines without a value are scanned together. They are joined with their newlines, so
     offsets stay those of the document (labels are matched with line breaks ignored)."""
     out: list[tuple[int, int, str]] = []
+    last_is_fragment = False  # the last line taken (alone or joined) is a fragment
     for number, offset, text in lines:
-        if out and _is_fragment(text) and _is_fragment(out[-1][2].rsplit("\n", 1)[-1]):
+        fragment = _is_fragment(text)
+        if fragment and last_is_fragment:
             prev_number, prev_offset, prev_text = out[-1]
             if prev_offset + len(prev_text) + 1 == offset:
                 out[-1] = (prev_number, prev_offset, prev_text + "\n" + text)
                 continue
         out.append((number, offset, text))
+        last_is_fragment = fragment
     return out
 
 
