@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from . import template
 
@@ -19,7 +19,12 @@ class FeeInfo:
     fee_text_raw: str | None
 
     def to_json(self) -> dict:
-        return asdict(self)
+        return {
+            "fee_reported": self.fee_reported,
+            "fee_charged": self.fee_charged,
+            "fee_amount_yuan": self.fee_amount_yuan,
+            "fee_text_raw": self.fee_text_raw,
+        }
 
 
 def extract(text: str) -> FeeInfo:
@@ -27,6 +32,8 @@ def extract(text: str) -> FeeInfo:
     data = template.raw()
     markers = data["fee_markers"]
     negatives = data["fee_negative_markers"]
+    if not any(m in text for m in markers):  # no sentence can hold one
+        return FeeInfo(False, None, None, None)
     sentences = [s.strip() for s in _SENTENCE.findall(text) if any(m in s for m in markers)]
     if not sentences:
         return FeeInfo(False, None, None, None)

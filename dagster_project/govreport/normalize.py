@@ -109,13 +109,12 @@ def normalize_text_with_stats(text: str) -> tuple[list[str], int]:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if any(c in text for c in _OTHER_NEWLINES):
         text = _NEWLINES.sub("\n", text)
-    lines = []
-    changed = 0
-    for line in text.split("\n"):
-        converted, n = _normalize_one(line) if len(line) <= _CACHED_LINE else _normalize_uncached(line)
-        lines.append(converted)
-        changed = -1 if n < 0 or changed < 0 else changed + n
-    return lines, changed
+    done = [
+        _normalize_one(line) if len(line) <= _CACHED_LINE else _normalize_uncached(line)
+        for line in text.split("\n")
+    ]
+    counts = [n for _, n in done]
+    return [line for line, _ in done], (-1 if min(counts) < 0 else sum(counts))
 
 
 _OTHER_NEWLINES = "\u2028\u2029\x0b\x0c\x85"

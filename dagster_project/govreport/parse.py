@@ -7,6 +7,7 @@ cannot be read comes back with a non-``parsed`` status and a reason.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 
 from . import align, fees, identities, metadata, sections, template
@@ -281,14 +282,13 @@ def _with_page(src: CellSource, pages: list) -> CellSource:
     return src._replace(page=pages[src.line - 1])
 
 
-def _cell_values(record: dict) -> dict[str, object]:
-    out: dict[str, object] = {}
+def _cell_values(record: dict) -> Iterator[tuple[str, object]]:
+    """``(cell id, value)`` of every cell of the record, in table order."""
     t2, t3, t4 = record["table2"], record["table3"], record["table4"]
-    out.update(zip(_cell_ids("t2", tuple(t2)), t2.values(), strict=True))
+    yield from zip(_cell_ids("t2", tuple(t2)), t2.values(), strict=True)
     for key, values in t3.items():
-        out.update(zip(_t3_cell_ids(key, len(values)), values, strict=True))
-    out.update(zip(_cell_ids("t4", tuple(t4)), t4.values(), strict=True))
-    return out
+        yield from zip(_t3_cell_ids(key, len(values)), values, strict=True)
+    yield from zip(_cell_ids("t4", tuple(t4)), t4.values(), strict=True)
 
 
 @lru_cache(maxsize=64)
@@ -306,22 +306,26 @@ def _with_status(record: dict, provenance: dict[str, CellSource]) -> dict[str, C
     a number is ``read``, no text is ``absent``, a blank or placeholder is ``blank``, anything else
     that gave no number is ``undetermined``."""
     out = {}
-    for cid, value in _cell_values(record).items():
-        src = provenance.get(cid) or CellSource(raw=None)
-        if src.status is None:
-            if value is not None:
-                status = READ
-            elif src.raw is None:
-                status = ABSENT
-            elif parse_value(src.raw).raw is not None and parse_value(src.raw).problem is None:
-                status = BLANK
-            else:
-                status = UNDETERMINED
-            if value is None and src.raw is not None and not src.raw.strip():
-                status = BLANK
-            src = CellSource(src.raw, src.line, src.offset, src.page, status, src.rule)
-        out[cid] = src
+    for cid, value in _cell_values(record):
+        src = provenance.get(cid)
+        out[cid] = src if src is not None and src.status is not None else _classified(value, src)
     return out
+
+
+def _classified(value: object, src: CellSource | None) -> CellSource:
+    """``src`` (or an empty source) with the status its value and text give."""
+    src = src or CellSource(raw=None)
+    if value is not None:
+        status = READ
+    elif src.raw is None:
+        status = ABSENT
+    elif parse_value(src.raw).raw is not None and parse_value(src.raw).problem is None:
+        status = BLANK
+    else:
+        status = UNDETERMINED
+    if value is None and src.raw is not None and not src.raw.strip():
+        status = BLANK
+    return CellSource(src.raw, src.line, src.offset, src.page, status, src.rule)
 
 
 def _empty_table4() -> align.TableResult:

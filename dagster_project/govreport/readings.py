@@ -32,7 +32,8 @@ from .values import parse_value
 Reading = tuple  # n values, int | float | None (None: a blank or placeholder cell)
 
 MAX_EXPANSIONS = 5000
-_UNIT_SUFFIX = re.compile(r"^([+-]?\d[\d.]*)(?:元|个|件|项|条)$")
+_UNITS = "元个件项条"
+_UNIT_SUFFIX = re.compile(rf"^([+-]?\d[\d.]*)[{_UNITS}]$")
 _SIGN_WORDS = re.compile(r"([增减])(?=\d)")
 
 
@@ -135,10 +136,13 @@ def _read_row(key: tuple, n: int, check, signed: tuple, decimals: tuple, layout:
         return RowReadings(((None,) * n,), True, "delimited")
     # A unit written after a fused run belongs to its last cell ("政府集中采购00元" = 0 items, 0 元).
     pieces = [
-        replace(t, text=m.group(1)) if t.kind == VALUE and (m := _UNIT_SUFFIX.match(t.text)) else t
+        replace(t, text=m.group(1))
+        if t.kind == VALUE and t.text[-1:] in _UNITS and (m := _UNIT_SUFFIX.match(t.text))
+        else t
         for t in pieces
     ]
-    runs = [t.kind == VALUE and _is_run(t.text, any(signed), any(decimals)) for t in pieces]
+    run_signed, run_decimal = any(signed), any(decimals)
+    runs = [t.kind == VALUE and _is_run(t.text, run_signed, run_decimal) for t in pieces]
     digits = sum(_digit_count(t.text) for t, r in zip(pieces, runs, strict=True) if r)
 
     if explicit:
