@@ -133,9 +133,7 @@ def _normalize_uncached(line: str) -> tuple[str, int]:
         return folded, 0
     simplified = to_simplified(folded)
     if folded == simplified:
-        changed = 0
-    elif len(folded) == len(simplified):
-        changed = sum(map(str.__ne__, folded, simplified))
-    else:
-        changed = -1
+        return folded, 0  # normalize_line dropped its CJK spaces already (dropping them again is a no-op)
+    # Characters changed, or -1 when a phrase conversion changed the length.
+    changed = sum(map(str.__ne__, folded, simplified)) if len(folded) == len(simplified) else -1
     return _drop_cjk_spaces(simplified), changed
