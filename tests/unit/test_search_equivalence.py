@@ -3,7 +3,9 @@
 Speed work replaced three enumerations with pruned ones: the S3 split of a fused table 三 run, the
 expansions of a collapsed row, and the S1/S2 solver over table 三's readings. Each is compared here
 with a brute-force reference on random inputs (hypothesis), so a pruning that drops a valid reading
-or keeps an invalid one fails the suite.
+or keeps an invalid one fails the suite. Two shortcuts of the same kind are checked the same way: the
+compiled pattern that recognises a digit run (against the character rules it replaced) and the skipped
+second pass over CJK spaces (dropping them twice changes nothing).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dagster_project.govreport import readings, segment, solve
+from dagster_project.govreport import normalize, readings, segment, solve
 from dagster_project.govreport.tokens import BLANK, VALUE, Token
 
 CELL = st.one_of(st.just(0), st.integers(0, 9), st.integers(0, 120), st.integers(0, 30000))
@@ -177,3 +179,26 @@ def test_fast_line_normalization_matches_plain_steps_on_real_reports():
     for path in sorted(root.rglob("*.txt")):
         for line in decode(path.read_bytes())[0].splitlines():
             assert normalize.normalize_line(line) == _plain_normalize_line(line), path.name
+
+
+def _plain_is_run(text: str, signed: bool, decimal: bool) -> bool:
+    allowed = "0123456789" + ("-+" if signed else "") + ("." if decimal else "")
+    return (
+        any(c.isdigit() for c in text)
+        and (text[0].isdigit() or (text[0] in "-+" and signed))
+        and all(c in allowed for c in text)
+    )
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="0123456789-+.元a２ ", max_size=8), st.booleans(), st.booleans())
+def test_run_pattern_matches_character_rules(text, signed, decimal):
+    assert readings._is_run(text, signed, decimal) == _plain_is_run(text, signed, decimal)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="中文報告 \t“”、(),。a1-", max_size=16))
+def test_dropping_cjk_spaces_twice_changes_nothing(line):
+    # normalize._normalize_uncached relies on it: a line conversion leaves alone is not scanned again.
+    once = normalize._drop_cjk_spaces(line)
+    assert normalize._drop_cjk_spaces(once) == once
