@@ -22,10 +22,10 @@ $(STAMP): requirements.lock pyproject.toml
 	@touch $(STAMP)
 	@echo "$(VENV) ready: $$(grep -c '^[a-zA-Z]' requirements.lock) pinned packages installed"
 
-# Dagster's run history lives in DAGSTER_HOME; telemetry is off unless you change dagster.yaml.
-$(DAGSTER_HOME)/dagster.yaml:
-	@mkdir -p $(DAGSTER_HOME)
-	@echo "telemetry: {enabled: false}" > $@
+# Dagster's run history lives in DAGSTER_HOME; dagster.yaml (written once, then yours to change) turns
+# telemetry off and keeps the run history's SQLite connections open (dagster_project/run_history.py).
+$(DAGSTER_HOME)/dagster.yaml: | $(STAMP)
+	@$(BIN)/python -m dagster_project.run_history $(DAGSTER_HOME)
 
 run: env $(DAGSTER_HOME)/dagster.yaml
 	@$(BIN)/govreport refresh

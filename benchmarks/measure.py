@@ -18,6 +18,8 @@ from pathlib import Path
 
 import psutil
 
+from dagster_project.run_history import ensure_dagster_yaml
+
 GOVREPORT = Path(sys.executable).parent / "govreport"
 
 
@@ -57,8 +59,7 @@ def _tree_rss(proc: psutil.Process) -> int:
 
 def run_refresh(db: Path, raw: Path, dagster_home: Path, log: Path) -> Refresh:
     """Run ``govreport refresh`` on ``raw`` into ``db``; raise if it fails (its output is in ``log``)."""
-    dagster_home.mkdir(parents=True, exist_ok=True)
-    (dagster_home / "dagster.yaml").write_text("telemetry: {enabled: false}\n", encoding="utf-8")
+    ensure_dagster_yaml(dagster_home)  # what `make run` writes
     env = dict(os.environ, GOVREPORT_DB=str(db), GOVREPORT_RAW=str(raw), DAGSTER_HOME=str(dagster_home),
                GOVREPORT_PROGRESS="0", GOVREPORT_LOG_LEVEL="INFO")  # fmt: skip
     out = Refresh(started=time.time())

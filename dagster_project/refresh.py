@@ -16,7 +16,11 @@ def _instance():
     import dagster as dg
 
     if os.environ.get("DAGSTER_HOME"):
-        os.makedirs(os.environ["DAGSTER_HOME"], exist_ok=True)
+        from pathlib import Path
+
+        from dagster_project.run_history import ensure_dagster_yaml
+
+        ensure_dagster_yaml(Path(os.environ["DAGSTER_HOME"]))
         return dg.DagsterInstance.get()  # runs show up in `make ui`
     return dg.DagsterInstance.ephemeral()
 

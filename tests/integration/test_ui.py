@@ -12,6 +12,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from dagster_project.run_history import ensure_dagster_yaml
+
 ROOT = Path(__file__).resolve().parents[2]
 QUERY = "{ assetNodes { assetKey { path } } }"
 
@@ -24,6 +26,7 @@ def _free_port() -> int:
 
 def test_ui_serves_the_asset_graph(tmp_path):
     port = _free_port()
+    ensure_dagster_yaml(tmp_path)  # as `make ui` does: webserver, daemon and runs share the run history
     env = dict(os.environ, DAGSTER_HOME=str(tmp_path), GOVREPORT_DB=str(tmp_path / "wh.duckdb"))
     dagster = Path(sys.executable).parent / "dagster"
     proc = subprocess.Popen(
