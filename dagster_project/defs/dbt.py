@@ -12,8 +12,10 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 from packaging.version import Version
+from pydantic import PrivateAttr
 
 from dagster_project.dbt_project import dbt_executable, dbt_project, ensure_manifest
+from dagster_project.dbt_warm import WarmDbt
 from dagster_project.progress import LogEvery, report
 
 DUCKDB_POOL = "duckdb_writer"  # one DuckDB writer at a time
@@ -55,6 +57,30 @@ class LocalDbtCliResource(DbtCliResource):
 
     def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:
         return None
+
+    # A warm dbt process (dagster_project/dbt_warm.py), started when a run sets up this resource, so
+    # that dbt's imports overlap the steps before dbt's; it serves the run's first dbt command.
+    _warm: list = PrivateAttr(default_factory=list)  # [WarmDbt not yet used, or None]
+    _started: list = PrivateAttr(default_factory=list)  # every WarmDbt, stopped at teardown
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        super().setup_for_execution(context)
+        warm = WarmDbt.start(self.dbt_executable)
+        self._warm[:] = [warm]
+        if warm is not None:
+            self._started.append(warm)
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        while self._started:
+            self._started.pop().stop()
+        self._warm[:] = []
+
+    def cli(self, args: Sequence[str], **kwargs: Any):  # type: ignore[override]
+        warm = self._warm.pop() if self._warm else None
+        if warm is None:
+            return super().cli(args, **kwargs)
+        # The same command, with the warm process's client as the executable.
+        return DbtCliResource.cli(self.model_copy(update={"dbt_executable": warm.executable}), args, **kwargs)
 
 
 @dbt_assets(
