@@ -9,11 +9,24 @@ connection sees the new one. A crash before the switch leaves the published copy
 The file written is the previous published file when no connection has it open (DuckDB refuses to
 open a file for writing that another process holds or this process has attached), else a byte copy
 of the current file. Only what changed since it was published is written into it: small tables are
-replaced whole; a large table keyed by ``report_id`` gets the rows of the reports whose
-``raw.reports`` row changed (new, gone, re-parsed, renamed, canonical in or out) deleted and inserted
-again, and is then compared with the working database (row count and an order-independent sum of row
-hashes); any difference and the table is copied whole. The current and the previous published files
-are kept; older ones are deleted (a reader holding one keeps reading it).
+replaced whole; a large table keyed by ``report_id`` gets the rows of the changed reports deleted and
+inserted again. Which reports changed:
+
+- for the raw cells and issues, those whose ``raw.reports`` row changed (new, gone, re-parsed,
+  renamed, canonical in or out): the load writes a report's rows only with a new ``raw.reports`` row;
+- for an incremental dbt model, those too, and those whose row in dbt's state of the model differs
+  (rebuilt because their context changed, dropped, or every report when the model was rebuilt):
+  the model writes a report's rows only in a build that records it there. The state is published
+  beside the marts (``main_marts_state``, bookkeeping) so the next publish can compare it. The row
+  counts must then agree;
+- for any other table keyed by ``report_id``, those whose ``raw.reports`` row changed, after which
+  the table is compared with the working database (row count and an order-independent sum of row
+  hashes);
+- a large table without ``report_id`` whose first column is a key (the agency dimensions) gets the
+  rows whose key is on one side only or whose row differs replaced.
+
+Any difference, or too many changed reports, and the table is copied whole. The current and the
+previous published files are kept; older ones are deleted (a reader holding one keeps reading it).
 Folders published beside it (the exports, the Data Docs) are switched the same way: ``publish_directory``.
 """
 
@@ -25,6 +38,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
@@ -36,6 +50,26 @@ from .settings import Settings
 TMP_PREFIX = ".publish-"  # a file being written: removed by the next publish
 VERSION_PREFIX = ".published-"  # a published file; ``published.duckdb`` links to the current one
 DELTA_MIN_ROWS = 20_000  # smaller tables are simply copied whole
+# Tables whose rows the load writes only together with their report's raw.reports row (it deletes and
+# inserts a report's rows in the transaction that gives the report a new raw.reports row, with a new
+# loaded_at): the rows that differ are those of the reports whose raw.reports row differs.
+ROWS_FOLLOW_REPORTS = frozenset({("raw", "report_cells"), ("raw", "parse_issues")})
+STATE_SUFFIX = "_state"  # dbt's record of each incremental model's build (dbt/macros/report_incremental.sql)
+STATE_COMMENT = (
+    "Bookkeeping, not data: which report versions the incremental build of {table} holds and when each "
+    "was built (dbt/macros/report_incremental.sql). The publish compares it with the working database's "
+    "to find the reports whose rows of {table} changed."
+)
+BUILD_COMMENT = "Bookkeeping, not data: when the latest incremental build of {table} ran."
+STATE_COLUMNS = {
+    "report_id": "The report (sha256 of the source file).",
+    "report_version": "The version of the report the build used (its row and, for a model that reads "
+    "them, its context).",
+    "build_checksum": "A checksum of the model's code and of everything upstream of it at the build.",
+    "built_at": "When the build that wrote the report's rows ran (UTC).",
+    "state_built_at": "When the latest build ran (UTC).",
+}
+FULL_COPY_SHARE = 0.2  # more changed reports than this share of a table's reports: copy it whole
 
 
 def _quote(identifier: str) -> str:
@@ -51,6 +85,9 @@ def clean_stale_temp_files(settings: Settings) -> int:
 
 
 def published_tables(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...]) -> list[tuple[str, str]]:
+    """The tables and views of ``schemas`` in the working database, with dbt's state of their
+    incremental models (``<schema>_state``), which the next publish compares."""
+    schemas = (*schemas, *(schema + STATE_SUFFIX for schema in schemas))
     rows = con.execute(
         "select table_schema, table_name from information_schema.tables "
         "where table_catalog = 'src' and list_contains(?, table_schema) "
@@ -64,59 +101,98 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _copy_comments(con: duckdb.DuckDBPyConnection, schema: str, table: str, copy: str) -> None:
-    """Re-apply the table and column comments of ``src.schema.table`` (dbt's persisted docs) to ``copy``.
+@dataclass
+class _Catalog:
+    """Columns and comments of every table and view of both databases, read once (one catalog query
+    per table cost ~0.5 s a publish at 40 tables)."""
+
+    columns: dict[tuple[str, str, str], list[tuple[str, str]]] = field(default_factory=dict)
+    table_comments: dict[tuple[str, str, str], str | None] = field(default_factory=dict)
+    column_comments: dict[tuple[str, str, str, str], str | None] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, con: duckdb.DuckDBPyConnection) -> _Catalog:
+        out = cls()
+        for db, schema, table, column, type_, comment in con.execute(
+            "select database_name, schema_name, table_name, column_name, data_type, comment "
+            "from duckdb_columns() where database_name in ('src', 'pub') "
+            "order by database_name, schema_name, table_name, column_index"
+        ).fetchall():
+            out.columns.setdefault((db, schema, table), []).append((column, type_))
+            out.column_comments[(db, schema, table, column)] = comment
+        for db, schema, table, comment in con.execute(
+            "select database_name, schema_name, table_name, comment from duckdb_tables() "
+            "where database_name in ('src', 'pub') union all "
+            "select database_name, schema_name, view_name, comment from duckdb_views() "
+            "where database_name in ('src', 'pub')"
+        ).fetchall():
+            out.table_comments[(db, schema, table)] = comment
+        return out
+
+    def of(self, database: str, schema: str, table: str) -> list[tuple[str, str]]:
+        return self.columns.get((database, schema, table), [])
+
+
+def _copy_comments(
+    con: duckdb.DuckDBPyConnection, catalog: _Catalog, schema: str, table: str, copy: str, fresh: bool
+) -> None:
+    """Re-apply the table and column comments of ``src.schema.table`` (dbt's persisted docs) to ``copy``
+    (``fresh``: created by this publish, so without comments).
 
     ``create table ... as select`` carries data, not comments; without this a BI tool's column
     browser on the published copy shows no descriptions. A view's comment becomes its table's.
     """
-    comment, current = con.execute(
-        "select coalesce("
-        "(select comment from duckdb_tables() where database_name = 'src' and schema_name = $1 "
-        "and table_name = $2), "
-        "(select comment from duckdb_views() where database_name = 'src' and schema_name = $1 "
-        "and view_name = $2)), "
-        "(select comment from duckdb_tables() where database_name = 'pub' and schema_name = $1 "
-        "and table_name = $2)",
-        [schema, table],
-    ).fetchone()
+    comment = catalog.table_comments.get(("src", schema, table))
+    current = None if fresh else catalog.table_comments.get(("pub", schema, table))
     if comment and comment != current:  # a table kept from the previous copy keeps its comments
         con.execute(f"comment on table {copy} is {_literal(comment)}")
-    for column, text in con.execute(
-        "select s.column_name, s.comment from duckdb_columns() s "
-        "left join duckdb_columns() p on p.database_name = 'pub' and p.schema_name = s.schema_name "
-        "and p.table_name = s.table_name and p.column_name = s.column_name "
-        "where s.database_name = 'src' and s.schema_name = $1 and s.table_name = $2 "
-        "and s.comment is not null and s.comment <> '' and p.comment is distinct from s.comment "
-        "order by s.column_index",
-        [schema, table],
-    ).fetchall():
-        con.execute(f"comment on column {copy}.{_quote(column)} is {_literal(text)}")
+    for column, _ in catalog.of("src", schema, table):
+        text = catalog.column_comments.get(("src", schema, table, column))
+        current = None if fresh else catalog.column_comments.get(("pub", schema, table, column))
+        if text and text != current:
+            con.execute(f"comment on column {copy}.{_quote(column)} is {_literal(text)}")
 
 
-def _columns(con: duckdb.DuckDBPyConnection, database: str, schema: str, table: str) -> list[tuple]:
-    return con.execute(
-        "select column_name, data_type from duckdb_columns() where database_name = ? and schema_name = ? "
-        "and table_name = ? order by column_index",
-        [database, schema, table],
-    ).fetchall()
+def _describe_state(
+    con: duckdb.DuckDBPyConnection, catalog: _Catalog, schema: str, table: str, copy: str, fresh: bool
+) -> None:
+    """Comments on a published table of dbt's state (it has none in the working database)."""
+    model = f"{schema.removesuffix(STATE_SUFFIX)}.{table.removesuffix('__build')}"
+    wanted = {"": (BUILD_COMMENT if table.endswith("__build") else STATE_COMMENT).format(table=model)}
+    wanted.update((c, STATE_COLUMNS[c]) for c, _ in catalog.of("src", schema, table) if c in STATE_COLUMNS)
+    for column, text in wanted.items():
+        if column:
+            current = catalog.column_comments.get(("pub", schema, table, column))
+        else:
+            current = catalog.table_comments.get(("pub", schema, table))
+        if fresh or current != text:
+            target = f"table {copy}" if not column else f"column {copy}.{_quote(column)}"
+            con.execute(f"comment on {target} is {_literal(text)}")
 
 
 def _fingerprint(con: duckdb.DuckDBPyConnection, relation: str) -> tuple:
     return con.execute(f"select count(*), sum(hash(t)::hugeint) from {relation} as t").fetchone()
 
 
-def _changed_reports(con: duckdb.DuckDBPyConnection) -> bool:
+def _differing_reports(src: str, pub: str) -> str:
+    """The report_ids whose row differs between two tables of one row per report with the same
+    columns: in one and not the other, or with any column distinct (NULLs compare equal). A join on
+    report_id: ~5x faster than ``except all`` both ways on raw.reports at 100,000 reports."""
+    return (
+        f"select coalesce(s.report_id, p.report_id) as report_id from {src} as s "
+        f"full join {pub} as p on s.report_id = p.report_id "
+        "where s.report_id is null or p.report_id is null or s is distinct from p"
+    )
+
+
+def _changed_reports(con: duckdb.DuckDBPyConnection, catalog: _Catalog) -> bool:
     """Fill the temporary table ``changed_reports`` with the report_ids whose raw.reports row differs
     between the working database and the published copy; False when they cannot be compared."""
-    src, pub = _columns(con, "src", "raw", "reports"), _columns(con, "pub", "raw", "reports")
-    if not src or src != pub:
+    src = catalog.of("src", "raw", "reports")
+    if not src or src != catalog.of("pub", "raw", "reports"):
         return False
-    con.execute(
-        "create or replace temp table changed_reports as "
-        "select report_id from (select * from src.raw.reports except all select * from pub.raw.reports) "
-        "union select report_id from (select * from pub.raw.reports except all select * from src.raw.reports)"
-    )
+    changed = _differing_reports("src.raw.reports", "pub.raw.reports")
+    con.execute(f"create or replace temp table changed_reports as {changed}")
     return True
 
 
@@ -126,6 +202,65 @@ def _update_in_place(con: duckdb.DuckDBPyConnection, source: str, copy: str) -> 
     con.execute(f"delete from {copy} where {changed}")
     con.execute(f"insert into {copy} select * from {source} where {changed}")
     return _fingerprint(con, source) == _fingerprint(con, copy)
+
+
+def _update_by_key(con: duckdb.DuckDBPyConnection, source: str, copy: str, key: str) -> bool:
+    """For a table whose column ``key`` is unique and never NULL on both sides (an agency dimension):
+    replace in ``copy`` the rows whose key is on one side only or whose row differs, which makes it
+    equal to ``source``. False, with nothing written, when the key is not such a key or most rows
+    changed (copying the table whole is then cheaper)."""
+    k = _quote(key)
+    unique = f"select count(*) = count(distinct {k}) and count({k}) = count(*) from "
+    if not all(con.execute(f"select ({unique}{source}), ({unique}{copy})").fetchone()):
+        return False
+    con.execute(
+        f"create or replace temp table changed_keys as select coalesce(s.{k}, p.{k}) as k "
+        f"from {source} as s full join {copy} as p on s.{k} = p.{k} "
+        f"where s.{k} is null or p.{k} is null or s is distinct from p"
+    )
+    changed, total = con.execute(
+        f"select (select count(*) from changed_keys), (select count(*) from {source})"
+    ).fetchone()
+    if changed > FULL_COPY_SHARE * max(total, 1):
+        return False
+    con.execute(f"delete from {copy} where {k} in (select k from changed_keys)")
+    con.execute(f"insert into {copy} select * from {source} where {k} in (select k from changed_keys)")
+    return True
+
+
+def _state_changes(con: duckdb.DuckDBPyConnection, catalog: _Catalog, schema: str, table: str) -> str | None:
+    """The temporary table of the reports whose rows of the incremental model ``schema.table`` may
+    differ between the working database and the published copy: those whose raw.reports row differs,
+    and those whose row in dbt's state of the model differs (rebuilt, dropped, or built anew). None when
+    either side has no state of the model to compare."""
+    state = schema + STATE_SUFFIX
+    src_columns = catalog.of("src", state, table)
+    if not src_columns or src_columns != catalog.of("pub", state, table):
+        return None
+    src, pub = f"src.{_quote(state)}.{_quote(table)}", f"pub.{_quote(state)}.{_quote(table)}"
+    name = _quote(f"changed__{schema}__{table}")
+    con.execute(
+        f"create or replace temp table {name} as select report_id from changed_reports "
+        f"union select report_id from ({_differing_reports(src, pub)})"
+    )
+    return name
+
+
+def _update_reports(con: duckdb.DuckDBPyConnection, source: str, copy: str, changed: str) -> bool:
+    """Replace the rows of the reports listed in the temporary table ``changed`` in ``copy``, for a
+    table whose other rows cannot differ from ``source`` (``ROWS_FOLLOW_REPORTS``, or a model whose
+    state says so); True when the row counts then agree. False, with nothing written, when so many
+    reports changed that copying the table whole is cheaper (a full rebuild of the model)."""
+    reports, total = con.execute(
+        f"select (select count(*) from {changed}), (select count(*) from src.raw.reports)"
+    ).fetchone()
+    if reports > FULL_COPY_SHARE * max(total, 1):
+        return False
+    where = f"report_id in (select report_id from {changed})"
+    con.execute(f"delete from {copy} where {where}")
+    con.execute(f"insert into {copy} select * from {source} where {where}")
+    count = "select count(*) from {}"
+    return con.execute(count.format(source)).fetchone() == con.execute(count.format(copy)).fetchone()
 
 
 def _current(target: Path) -> Path | None:
@@ -232,23 +367,40 @@ def publish(settings: Settings, schemas: tuple[str, ...]) -> dict[str, int]:
         ).fetchall():
             if (schema, table) not in wanted:
                 con.execute(f"drop table pub.{_quote(schema)}.{_quote(table)}")
-        comparable = base is not None and _changed_reports(con)
+        catalog = _Catalog.read(con)
+        comparable = base is not None and _changed_reports(con, catalog)
+        # What changed in each incremental model, from dbt's state of it on both sides, before the
+        # loop below brings the copy's state in line.
+        state_changes = {
+            (schema, table): _state_changes(con, catalog, schema, table)
+            for schema, table in wanted
+            if comparable and not schema.endswith(STATE_SUFFIX)
+        }
         for schema, table in wanted:
             source, copy = f"src.{_quote(schema)}.{_quote(table)}", f"pub.{_quote(schema)}.{_quote(table)}"
             con.execute(f"create schema if not exists pub.{_quote(schema)}")
-            columns = _columns(con, "src", schema, table)
+            columns = catalog.of("src", schema, table)
             updated = False
-            if (
-                comparable
-                and _columns(con, "pub", schema, table) == columns
-                and any(c == "report_id" for c, _ in columns)
-            ):
+            same_columns = comparable and bool(columns) and catalog.of("pub", schema, table) == columns
+            if same_columns and not any(c == "report_id" for c, _ in columns):
                 rows = con.execute(f"select count(*) from {source}").fetchone()[0]
-                if rows >= DELTA_MIN_ROWS:
+                if rows >= DELTA_MIN_ROWS:  # keyed by its first column, when that is a key
+                    updated = _update_by_key(con, source, copy, columns[0][0])
+            elif same_columns:
+                rows = con.execute(f"select count(*) from {source}").fetchone()[0]
+                # A model's state changes for the same reports as the model.
+                model = (schema.removesuffix(STATE_SUFFIX), table)
+                follows = "changed_reports" if (schema, table) in ROWS_FOLLOW_REPORTS else None
+                follows = state_changes.get(model) or follows
+                if rows >= DELTA_MIN_ROWS and follows:
+                    updated = _update_reports(con, source, copy, follows)
+                elif rows >= DELTA_MIN_ROWS:
                     updated = _update_in_place(con, source, copy)
             if not updated:
                 con.execute(f"create or replace table {copy} as select * from {source}")
-            _copy_comments(con, schema, table, copy)
+            _copy_comments(con, catalog, schema, table, copy, fresh=not updated)
+            if schema.endswith(STATE_SUFFIX):
+                _describe_state(con, catalog, schema, table, copy, fresh=not updated)
             counts[f"{schema}.{table}"] = con.execute(f"select count(*) from {copy}").fetchone()[0]
         con.execute("checkpoint pub")
         con.execute("detach pub")
