@@ -18,23 +18,37 @@ from dagster_project.warehouse.settings import Settings
 SCHEMAS = ("raw", "main_marts")
 
 
-@pytest.fixture
-def settings(tmp_path: Path, monkeypatch) -> Settings:
+def _published_warehouse(tmp_path: Path, monkeypatch, *sql: str) -> Settings:
+    """A working database of 50 reports and the tables ``sql`` makes (small tables take the in-place
+    paths), published once."""
     monkeypatch.setattr(publisher, "DELTA_MIN_ROWS", 1)
     s = Settings(db_path=tmp_path / "warehouse.duckdb", raw_dir=tmp_path / "raw")
     con = duckdb.connect(str(s.db_path))
-    con.execute("create schema raw; create schema main_marts")
-    con.execute("create table raw.reports (report_id varchar, agency varchar, report_year int)")
-    con.execute("insert into raw.reports select 'r' || i, 'agency ' || i, 2020 + i % 4 from range(50) t(i)")
-    con.execute(
-        "create table main_marts.fct_cells as select 'r' || i as report_id, j as cell, "
-        "case when j % 7 = 0 then null else i * 100 + j end as reported_value "
-        "from range(50) t(i), range(20) c(j)"
-    )
-    con.execute("create table main_marts.dim_small as select 1 as id")
+    for statement in (*SCHEMAS_AND_REPORTS, *sql):
+        con.execute(statement)
     con.close()
     publisher.publish(s, SCHEMAS)
     return s
+
+
+SCHEMAS_AND_REPORTS = (
+    "create schema raw; create schema main_marts; create schema main_marts_state",
+    "create table raw.reports (report_id varchar, agency varchar, report_year int)",
+    "insert into raw.reports select 'r' || i, 'agency ' || i, 2020 + i % 4 from range(50) t(i)",
+)
+
+
+MART_TABLES = (
+    "create table main_marts.fct_cells as select 'r' || i as report_id, j as cell, "
+    "case when j % 7 = 0 then null else i * 100 + j end as reported_value "
+    "from range(50) t(i), range(20) c(j)",
+    "create table main_marts.dim_small as select 1 as id",
+)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch) -> Settings:
+    return _published_warehouse(tmp_path, monkeypatch, *MART_TABLES)
 
 
 def _rows(path: Path, table: str) -> list[tuple]:
@@ -209,30 +223,17 @@ def test_a_plain_published_file_from_before_becomes_a_version(settings):
 def state_settings(tmp_path: Path, monkeypatch) -> Settings:
     """A working database with an incremental model and dbt's state of it (one row per report: its
     version, the build's checksum and when it was built), and the raw cells, published once."""
-    monkeypatch.setattr(publisher, "DELTA_MIN_ROWS", 1)
-    s = Settings(db_path=tmp_path / "warehouse.duckdb", raw_dir=tmp_path / "raw")
-    con = duckdb.connect(str(s.db_path))
-    con.execute("create schema raw; create schema main_marts; create schema main_marts_state")
-    con.execute("create table raw.reports (report_id varchar, agency varchar, report_year int)")
-    con.execute("insert into raw.reports select 'r' || i, 'agency ' || i, 2020 + i % 4 from range(50) t(i)")
-    con.execute(
+    return _published_warehouse(
+        tmp_path,
+        monkeypatch,
         "create table raw.report_cells as select 'r' || i as report_id, j as cell, i * 10 + j as value "
-        "from range(50) t(i), range(5) c(j)"
-    )
-    con.execute(
+        "from range(50) t(i), range(5) c(j)",
         "create table main_marts.fct_inc as select 'r' || i as report_id, j as cell, i * 100 + j as v "
-        "from range(49) t(i), range(20) c(j)"  # r49 is not in the model (yet)
-    )
-    con.execute(
+        "from range(49) t(i), range(20) c(j)",  # r49 is not in the model (yet)
         "create table main_marts_state.fct_inc as select 'r' || i as report_id, 'v1' as report_version, "
-        "'c1' as build_checksum, timestamp '2026-01-01' as built_at from range(49) t(i)"
+        "'c1' as build_checksum, timestamp '2026-01-01' as built_at from range(49) t(i)",
+        "create table main_marts_state.fct_inc__build as select timestamp '2026-01-01' as state_built_at",
     )
-    con.execute(
-        "create table main_marts_state.fct_inc__build as select timestamp '2026-01-01' as state_built_at"
-    )
-    con.close()
-    publisher.publish(s, SCHEMAS)
-    return s
 
 
 @pytest.fixture
@@ -392,20 +393,15 @@ KEYED_CHANGES = {
 }
 
 
+DIM_TABLE = (
+    "create table main_marts.dim_agency as select 'a' || i as agency_id, 'agency ' || i as agency, "
+    "[2020 + i % 3] as report_years from range(40) t(i)"
+)
+
+
 @pytest.fixture
 def keyed_settings(tmp_path: Path, monkeypatch) -> Settings:
-    monkeypatch.setattr(publisher, "DELTA_MIN_ROWS", 1)
-    s = Settings(db_path=tmp_path / "warehouse.duckdb", raw_dir=tmp_path / "raw")
-    con = duckdb.connect(str(s.db_path))
-    con.execute("create schema raw; create schema main_marts")
-    con.execute("create table raw.reports as select 'r' || i as report_id from range(40) t(i)")
-    con.execute(
-        "create table main_marts.dim_agency as select 'a' || i as agency_id, 'agency ' || i as agency, "
-        "[2020 + i % 3] as report_years from range(40) t(i)"
-    )
-    con.close()
-    publisher.publish(s, SCHEMAS)
-    return s
+    return _published_warehouse(tmp_path, monkeypatch, DIM_TABLE)
 
 
 @pytest.mark.parametrize("case", KEYED_CHANGES)
