@@ -65,7 +65,12 @@ class LocalDbtCliResource(DbtCliResource):
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         super().setup_for_execution(context)
-        warm = WarmDbt.start(self.dbt_executable)
+        try:
+            warm = WarmDbt.start(self.dbt_executable)
+        except OSError as exc:  # no temporary folder, no process: dbt starts as dagster-dbt starts it
+            if context.log:
+                context.log.warning(f"dbt will not be started ahead of its command: {exc}")
+            warm = None
         self._warm[:] = [warm]
         if warm is not None:
             self._started.append(warm)
