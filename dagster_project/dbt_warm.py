@@ -73,7 +73,8 @@ class WarmDbt:
             listener.listen(1)
             env = dict(os.environ, PYTHONUNBUFFERED="1")  # as dagster-dbt runs dbt: each line at once
             process = subprocess.Popen(
-                [python, "-m", MODULE, str(listener.fileno()), str(os.getpid()), *([entry] if entry else [])],
+                [python, "-m", MODULE, str(listener.fileno()), str(os.getpid()), str(folder)]
+                + ([entry] if entry else []),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 env=env,
@@ -112,9 +113,12 @@ def _client_script(python: str, sock: str, real_dbt: str) -> str:
 # --- the warm process ------------------------------------------------------------------------------
 
 
-def serve(fd: int, parent: int, preload: tuple[str, ...] = PRELOAD, entry: str = "dbt.cli.main:cli") -> int:
-    """Import dbt, run the one command that arrives on the listening socket ``fd``, and exit; or exit
-    when the process ``parent`` is gone (the run ended without running dbt)."""
+def serve(
+    fd: int, parent: int, folder: Path, preload: tuple[str, ...] = PRELOAD, entry: str = "dbt.cli.main:cli"
+) -> int:
+    """Import dbt, run the one command that arrives on the listening socket ``fd``, and exit; or, when
+    the process ``parent`` is gone (it ended without running dbt or stopping this one), remove
+    ``folder`` (the socket and the client) and exit."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C is for the child running dbt
     listener = socket.socket(fileno=fd)
     for name in preload:
@@ -128,6 +132,7 @@ def serve(fd: int, parent: int, preload: tuple[str, ...] = PRELOAD, entry: str =
             break
         except TimeoutError:
             if os.getppid() != parent:
+                shutil.rmtree(folder, ignore_errors=True)
                 return 0
     listener.close()
     conn.settimeout(None)
@@ -186,11 +191,11 @@ def _run_child(request: dict, fds: list[int], command) -> None:
 
 
 def main(argv: list[str]) -> int:
-    """``python -m dagster_project.dbt_warm LISTENING_FD PARENT_PID [ENTRY]``."""
-    fd, parent = int(argv[0]), int(argv[1])
-    if len(argv) > 2:
-        return serve(fd, parent, preload=(), entry=argv[2])
-    return serve(fd, parent)
+    """``python -m dagster_project.dbt_warm LISTENING_FD PARENT_PID FOLDER [ENTRY]``."""
+    fd, parent, folder = int(argv[0]), int(argv[1]), Path(argv[2])
+    if len(argv) > 3:
+        return serve(fd, parent, folder, preload=(), entry=argv[3])
+    return serve(fd, parent, folder)
 
 
 if __name__ == "__main__":

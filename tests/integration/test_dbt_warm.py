@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -135,3 +136,29 @@ def test_the_dbt_resource_runs_its_first_command_in_the_warm_process(tmp_path, m
     finally:
         resource.teardown_after_execution(context)
     assert not warm.folder.exists()
+
+
+def _ended(pid: int) -> bool:
+    """Gone, or a zombie nobody has reaped yet (its files are closed)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return True
+    return "State:\tZ" in status
+
+
+def test_a_warm_process_whose_run_died_removes_its_folder_and_exits(tmp_path):
+    # A process that starts a warm dbt process and exits without stopping it (a run that was killed).
+    script = (
+        "from dagster_project.dbt_warm import WarmDbt\n"
+        f"w = WarmDbt.start('/bin/false', entry='{ENTRIES}:echo')\n"
+        "print(w.process.pid, w.folder)\n"
+    )
+    out = _run([sys.executable, "-c", script])
+    assert out.returncode == 0, out.stderr
+    pid, folder = out.stdout.split()
+    deadline = time.monotonic() + 30
+    while not _ended(int(pid)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _ended(int(pid))
+    assert not Path(folder).exists()
