@@ -7,9 +7,9 @@ STAMP := $(VENV)/.installed
 export GOVREPORT_DB ?= $(CURDIR)/warehouse/warehouse.duckdb
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: env run test ui bench lint format docs clean
+.PHONY: env native run test ui bench lint format docs clean
 
-env: $(STAMP)
+env: $(STAMP) native
 
 # The environment is created from the hash-pinned lock file, then the project itself
 # is installed without dependencies (they all come from the lock).
@@ -21,6 +21,18 @@ $(STAMP): requirements.lock pyproject.toml
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $(STAMP)
 	@echo "$(VENV) ready: $$(grep -c '^[a-zA-Z]' requirements.lock) pinned packages installed"
+
+# The parser's pure modules compiled with mypyc (dagster_project/govreport/native.py): rebuilt when one
+# of them changes; without a C compiler the parser runs interpreted (same output) and this says so.
+NATIVE_DIR := dagster_project/govreport
+NATIVE_SOURCES := $(addprefix $(NATIVE_DIR)/,align.py decode.py fees.py identities.py labels.py metadata.py \
+	normalize.py parse.py readings.py record.py sections.py segment.py solve.py template.py tokens.py values.py)
+NATIVE_MANIFEST := $(NATIVE_DIR)/_native/manifest.json
+
+native: $(NATIVE_MANIFEST)
+
+$(NATIVE_MANIFEST): $(NATIVE_SOURCES) $(NATIVE_DIR)/native.py $(NATIVE_DIR)/build_native.py pyproject.toml | $(STAMP)
+	@$(BIN)/python -W ignore::RuntimeWarning -m dagster_project.govreport.build_native || echo "parser: continuing interpreted"
 
 # Dagster's run history lives in DAGSTER_HOME; dagster.yaml (written once, then yours to change) turns
 # telemetry off and keeps the run history's SQLite connections open (dagster_project/run_history.py).
@@ -58,4 +70,4 @@ format: env
 	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) warehouse/*.duckdb* dbt/target dbt/logs .dagster_home
+	rm -rf $(VENV) warehouse/*.duckdb* dbt/target dbt/logs .dagster_home $(NATIVE_DIR)/_native

@@ -29,6 +29,7 @@ from benchmarks.accuracy import score_dir
 from benchmarks.corpus import generate, make_record
 from benchmarks.measure import Refresh, run_refresh
 from benchmarks.scaling import ascii_plot, fit
+from dagster_project.govreport import native
 from dagster_project.govreport.parse import PARSER_VERSION, parse_bytes
 from dagster_project.govreport.render import render_text
 from dagster_project.warehouse.gc_tuning import tune_worker
@@ -249,7 +250,7 @@ def _header(info: dict, date: str) -> list[str]:
         f"- machine: {info['cpu']}, {info['cores']} cores, {info['ram_gb']} GB RAM, Python {info['python']}",
         "- versions: "
         + ", ".join(f"{k} {v}" for k, v in info["versions"].items())
-        + f", parser {PARSER_VERSION}",
+        + f", parser {PARSER_VERSION}, {native.status()}",
         "- generated corpus: `benchmarks/corpus.py` (seed 20261122, one seed per report): both formats, all ten "
         "text layouts, FORMAT_SPEC §9 deviations at fixed rates",
         f"- real corpus: the {len(sorted(REAL.glob('*/*.txt')))} crawled reports of `../shared/real/*/` and the "

@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Final
 
 from . import labels as lab
 from . import segment, solve, template
@@ -35,12 +36,12 @@ from .record import (
 from .tokens import BLANK, BREAK, LABEL, TEXT, VALUE, Token
 from .values import parse_value
 
-N_COLUMNS = 7
+N_COLUMNS: Final = 7
 # ``_new(CellSource, fields)`` makes a CellSource without calling the named tuple's ``__new__``, a
 # Python function: the aligners make about 200 sources per report.
 _new = tuple.__new__
-_RUN = re.compile(r"-?[0-9][0-9.\-]*")
-N_TABLE4 = 15
+_RUN: Final = re.compile(r"-?[0-9][0-9.\-]*")
+N_TABLE4: Final = 15
 
 
 @dataclass
@@ -104,7 +105,7 @@ def _trim(tokens: list[Token], n: int) -> list[Token]:
 
 def _parse_cells(
     tokens: list[Token],
-    keys: list[str],
+    keys: Sequence[str],
     cell_ids: Sequence[str],
     result: TableResult,
     *,
@@ -313,8 +314,8 @@ def align_table3(
     solution = solve.solve(candidates, results_rows)
 
     for key in order:
-        row = assigned.get(key)
-        if row is None:
+        found = assigned.get(key)
+        if found is None:
             result.values[key] = [None] * columns_n
             for cid in _t3_cell_ids(key):
                 result.sources[cid] = CellSource(raw=None, status=ABSENT)
@@ -325,7 +326,7 @@ def align_table3(
             )
             continue
         rr = row_readings[key]
-        cells = _trim(row.tokens, columns_n)
+        cells = _trim(found.tokens, columns_n)
         kept = solution.kept.get(key, ()) if rr.candidates else ()
         rule = "S3" if len(rr.candidates) > 1 or not rr.forced else None
         if len(rr.candidates) > 1 and solution.rule != "none needed":
@@ -560,7 +561,7 @@ def _procurement_unit(result: TableResult, keys: list[str], cells: list[Token]) 
         return
     i = keys.index("procurement_amount_yuan")
     if i < len(cells) and cells[i].text.strip().endswith("万元") and result.values.get(keys[i]) is not None:
-        result.values[keys[i]] = round(float(result.values[keys[i]]) * 10000, 6)
+        result.values[keys[i]] = round(float(result.values[keys[i]]) * 10000, 6)  # type: ignore[arg-type]
         result.issues.append(
             Issue(
                 "unit_converted",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+from typing import Final
 
 from charset_normalizer import from_bytes
 
@@ -12,7 +13,7 @@ class UndecodableError(ValueError):
 
 
 # Detected legacy Chinese encodings are read with their superset, so rare characters survive.
-_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "hz": "gb18030", "big5": "big5hkscs"}
+_SUPERSETS: Final = {"gb2312": "gb18030", "gbk": "gb18030", "hz": "gb18030", "big5": "big5hkscs"}
 
 
 def decode(data: bytes) -> tuple[str, str]:

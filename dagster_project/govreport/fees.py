@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Final
 
 from . import template
 
-_SENTENCE = re.compile(r"[^。;\n]*")
-_AMOUNT = re.compile(r"(\d+(?:\.\d+)?)\s*(万元|元)")
+_SENTENCE: Final = re.compile(r"[^。;\n]*")
+_AMOUNT: Final = re.compile(r"(\d+(?:\.\d+)?)\s*(万元|元)")
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,12 @@ A rule with any null operand is not assessable and says nothing. Values are neve
 
 from __future__ import annotations
 
+from typing import Final
+
 from . import template
 from .record import WARNING, Issue
 
-_FLOW = ("new_received", "carried_over", "total_processed", "carried_forward")
+_FLOW: Final = ("new_received", "carried_over", "total_processed", "carried_forward")
 
 
 def check(record: dict) -> list[Issue]:
@@ -21,7 +23,7 @@ def check(record: dict) -> list[Issue]:
     flow = [t3.get(k) or absent for k in _FLOW]
     for c, col in enumerate(columns):
         ops = [row[c] for row in flow]
-        if None not in ops and ops[0] + ops[1] != ops[2] + ops[3]:
+        if None not in ops and ops[0] + ops[1] != ops[2] + ops[3]:  # type: ignore[operator]
             issues.append(
                 Issue(
                     "identity_s1_fail",

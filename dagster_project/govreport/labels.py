@@ -11,17 +11,18 @@ import difflib
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import Final
 
 from . import template
 
-ROW = "row"  # a data row of the table (table 二 rows, table 三 rows)
-GROUP = "group"  # a table 三 group cell such as (三)不予公开
-HEADER = "header"  # header or caption text, carries no values
+ROW: Final = "row"  # a data row of the table (table 二 rows, table 三 rows)
+GROUP: Final = "group"  # a table 三 group cell such as (三)不予公开
+HEADER: Final = "header"  # header or caption text, carries no values
 
-TABLES = ("table2", "table3", "table4")
-_CLOSERS = frozenset(")]}”’\"'》】")
-_OPENERS = frozenset("([{“‘\"'《【")
-_ORDINAL = re.compile(r"^\s*(\d{1,2})\s*[.、]")
+TABLES: Final = ("table2", "table3", "table4")
+_CLOSERS: Final = frozenset(")]}”’\"'》】")
+_OPENERS: Final = frozenset("([{“‘\"'《【")
+_ORDINAL: Final = re.compile(r"^\s*(\d{1,2})\s*[.、]")
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ class Catalog:
 
     def _scan(self, text: str) -> list[Match]:
         form, index = template.match_form_with_map(text)
-        out = []
+        out: list[Match] = []
         for m in self.pattern.finditer(form):
             start, end = index[m.start()], index[m.end() - 1] + 1
             # Closing punctuation right after a label belongs to it: 部分公开(…情形) / “三安全一稳定”;

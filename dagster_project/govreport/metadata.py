@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Final
 
 from . import template
 
-MAX_AGENCY = 60
+MAX_AGENCY: Final = 60
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ def _compiled() -> dict:
     }
 
 
-_BREADCRUMB = re.compile(r".*[>»›]")
+_BREADCRUMB: Final = re.compile(r".*[>»›]")
 
 
 def _clean_agency(text: str) -> str | None:

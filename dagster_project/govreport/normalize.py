@@ -9,26 +9,27 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from typing import Final
 
 from opencc import OpenCC
 
-_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK: Final = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # Pinyin that mirror sites inject right after a character: 發(fā)布 -> 發布.
 # (The "(" comes first so the scan jumps from one parenthesis to the next; the character before it
 # is then checked by a lookbehind of two.)
-_PINYIN = re.compile(rf"\((?<=[{_CJK}]\()(?:[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{{1,7}}\d?)\)")
+_PINYIN: Final = re.compile(rf"\((?<=[{_CJK}]\()(?:[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{{1,7}}\d?)\)")
 # Spaces between two CJK characters (or CJK and CJK punctuation) are layout noise: 商业 企业.
-_CJK_SPACE = re.compile(rf"(?<=[{_CJK}“”、])[ \t]+(?=[{_CJK}“”(])|(?<=[{_CJK}])[ \t]+(?=[“”、])")
+_CJK_SPACE: Final = re.compile(rf"(?<=[{_CJK}“”、])[ \t]+(?=[{_CJK}“”(])|(?<=[{_CJK}])[ \t]+(?=[“”、])")
 # Full-width ASCII variants and the ideographic space: what NFKC does to most of a Chinese page.
-_FULL_WIDTH = re.compile(r"[\uff01-\uff5e]")
-_COMMON_WIDE = "，（）：；！？％．／－"
+_FULL_WIDTH: Final = re.compile(r"[\uff01-\uff5e]")
+_COMMON_WIDE: Final = "，（）：；！？％．／－"
 # A space run can only be dropped before a CJK character, a CJK quote or mark, or "(": the scan
 # skips the runs between digits of a flattened table without calling back.
-_SPACE_RUN = re.compile(r"[ \t]+(?=[^\x00-\x27\x29-\x7f])")
-_SPACES = re.compile(r"[\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]")
-_NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x0b\x0c\x85]")
+_SPACE_RUN: Final = re.compile(r"[ \t]+(?=[^\x00-\x27\x29-\x7f])")
+_SPACES: Final = re.compile(r"[\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]")
+_NEWLINES: Final = re.compile(r"\r\n?|[\u2028\u2029\x0b\x0c\x85]")
 # Characters dropped outright: zero-width and control characters other than tab/newline.
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\u200c-\u200f\u2060]")
+_CONTROL: Final = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\u200c-\u200f\u2060]")
 
 
 @lru_cache(maxsize=1)
@@ -69,9 +70,9 @@ def _drop_cjk_spaces(line: str) -> str:
     return _SPACE_RUN.sub(lambda m: _keep_space(line, m), line)
 
 
-_BEFORE = frozenset("“”、")
-_AFTER = frozenset("“”(")
-_QUOTES = frozenset("“”、")
+_BEFORE: Final = frozenset("“”、")
+_AFTER: Final = frozenset("“”(")
+_QUOTES: Final = frozenset("“”、")
 
 
 def _keep_space(line: str, m: re.Match) -> str:
@@ -117,8 +118,8 @@ def normalize_text_with_stats(text: str) -> tuple[list[str], int]:
     return [line for line, _ in done], (-1 if min(counts) < 0 else sum(counts))
 
 
-_OTHER_NEWLINES = "\u2028\u2029\x0b\x0c\x85"
-_CACHED_LINE = 400  # longer lines (flattened pages) rarely repeat
+_OTHER_NEWLINES: Final = "\u2028\u2029\x0b\x0c\x85"
+_CACHED_LINE: Final = 400  # longer lines (flattened pages) rarely repeat
 
 
 @lru_cache(maxsize=16384)

@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from functools import lru_cache
+from typing import Final
 
-from . import align, fees, identities, metadata, sections, template
+from . import align, fees, identities, metadata, native, sections, template
 from . import labels as lab
 from .decode import UndecodableError, decode
 from .normalize import normalize_line, normalize_text_with_stats, to_simplified
@@ -40,10 +41,10 @@ from .values import parse_value
 
 # Bump when the parser's output for the same bytes can change: the warehouse re-parses on change.
 # The template data is part of the parser, so its digest is part of the version.
-PARSER_VERSION = "2.1.0+" + template.digest()
+PARSER_VERSION: Final = "2.1.0+" + template.digest()
 
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
-_REPORT_TITLE = re.compile(r"(?:信息公开|政务公开).{0,6}(?:年度报告|年报)")
+_CONTROL: Final = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+_REPORT_TITLE: Final = re.compile(r"(?:信息公开|政务公开).{0,6}(?:年度报告|年报)")
 
 
 def parse_bytes(data: bytes, name: str) -> ParseResult:
@@ -51,9 +52,32 @@ def parse_bytes(data: bytes, name: str) -> ParseResult:
     try:
         return _parse(data, name)
     except Exception as exc:  # the contract: a bad file never stops the others
+        if native.compiled() and not isinstance(exc, MemoryError):
+            return retry_interpreted(data, name, exc)
         return ParseResult(
             name, PARSER_FAILURE, issues=[Issue("parser_failure", ERROR, f"{type(exc).__name__}: {exc}")]
         )
+
+
+def retry_interpreted(data: bytes, name: str, exc: Exception) -> ParseResult:
+    """The compiled parser raised (mypyc checks annotations at run time, where Python does not): parse
+    again with the interpreted modules, say so in an issue, and return the result in this module's types
+    (the twin's classes are its own, and the result may be pickled to a process without the twin)."""
+    twin = native.interpreted("parse").parse_bytes(data, name)
+    issues = [Issue(i.code, i.severity, i.message, i.location, i.cell) for i in twin.issues]
+    if twin.status == PARSED:
+        note = f"the compiled parser raised {type(exc).__name__}: {exc}; parsed by the interpreted modules"
+        issues.append(Issue("compiled_parser_error", INFO, note))
+    return ParseResult(
+        twin.file,
+        twin.status,
+        record=twin.record,
+        issues=issues,
+        provenance={cid: CellSource(*src) for cid, src in twin.provenance.items()},
+        encoding=twin.encoding,
+        source_kind=twin.source_kind,
+        meta=twin.meta,
+    )
 
 
 def parse_file(path) -> ParseResult:
@@ -174,7 +198,7 @@ def _parse(data: bytes, name: str) -> ParseResult:
             return []
         return tokenize(sections.region_lines(doc, line_starts, region), lab.catalog(table))
 
-    t2_tokens, t3_tokens, t4_tokens = (region_tokens(t) for t in ("table2", "table3", "table4"))
+    t2_tokens, t3_tokens, t4_tokens = [region_tokens(t) for t in ("table2", "table3", "table4")]
     found = {
         "table2": any(t.kind == LABEL and t.label.role == lab.ROW for t in t2_tokens),
         "table3": any(t.kind == LABEL and t.label.role in (lab.ROW, lab.GROUP) for t in t3_tokens),
@@ -245,8 +269,8 @@ def _parse(data: bytes, name: str) -> ParseResult:
         )
     if meta.year is None:
         issues.append(Issue("missing_year", WARNING, "no statistics year found"))
-    for table in (t2, t3, t4):
-        issues.extend(table.issues)
+    for part in (t2, t3, t4):
+        issues.extend(part.issues)
     record = {
         "file": name,
         "agency": meta.agency,

@@ -22,8 +22,9 @@ import itertools
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import Final
 
 from . import segment
 from .tokens import BLANK, VALUE, Token
@@ -31,17 +32,17 @@ from .values import parse_value
 
 Reading = tuple  # n values, int | float | None (None: a blank or placeholder cell)
 
-MAX_EXPANSIONS = 5000
-_UNITS = "元个件项条"
-_UNIT_SUFFIX = re.compile(rf"^([+-]?\d[\d.]*)[{_UNITS}]$")
-_SIGN_WORDS = re.compile(r"([增减])(?=\d)")
+MAX_EXPANSIONS: Final = 5000
+_UNITS: Final = "元个件项条"
+_UNIT_SUFFIX: Final = re.compile(rf"^([+-]?\d[\d.]*)[{_UNITS}]$")
+_SIGN_WORDS: Final = re.compile(r"([增减])(?=\d)")
 
 
 def _sign(m: re.Match) -> str:
     return "-" if m.group(1) == "减" else "+"
 
 
-_DIGITS = re.compile(r"-?\d+(?:\.\d+)?")
+_DIGITS: Final = re.compile(r"-?\d+(?:\.\d+)?")
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class Layout:
     collapsed: bool = False  # consecutive identical lines were dropped by the crawler
 
 
-DEFAULT_LAYOUT = Layout()
+DEFAULT_LAYOUT: Final = Layout()
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ def _run_pattern(signed: bool, decimal: bool) -> re.Pattern:
     return re.compile(f"(?=[^0-9]*[0-9])[0-9{sign}][0-9{sign}{point}]*")
 
 
-_RUN_PATTERNS = {(s, d): _run_pattern(s, d) for s in (False, True) for d in (False, True)}
+_RUN_PATTERNS: Final = {(s, d): _run_pattern(s, d) for s in (False, True) for d in (False, True)}
 
 
 def _digit_count(run: str) -> int:
@@ -125,7 +126,7 @@ def _read_row(key: tuple, n: int, check, signed: tuple, decimals: tuple, layout:
     pieces = [Token(kind, text, line, 0, explicit=explicit) for kind, text, explicit, line in key]
     if any(signed):
         # 本年增/减 cells are also written "减12" / "增3" / "+1".
-        pieces = [replace(t, text=_SIGN_WORDS.sub(_sign, t.text)) if t.kind == VALUE else t for t in pieces]
+        pieces = [t.with_text(_SIGN_WORDS.sub(_sign, t.text)) if t.kind == VALUE else t for t in pieces]
     explicit = all(t.explicit for t in pieces)
     k = len(pieces)
 
@@ -136,7 +137,7 @@ def _read_row(key: tuple, n: int, check, signed: tuple, decimals: tuple, layout:
         return RowReadings(((None,) * n,), True, "delimited")
     # A unit written after a fused run belongs to its last cell ("政府集中采购00元" = 0 items, 0 元).
     pieces = [
-        replace(t, text=m.group(1))
+        t.with_text(m.group(1))
         if t.kind == VALUE and t.text[-1:] in _UNITS and (m := _UNIT_SUFFIX.match(t.text))
         else t
         for t in pieces
@@ -185,7 +186,7 @@ def _read_row(key: tuple, n: int, check, signed: tuple, decimals: tuple, layout:
     # A "-" that touches digits is a minus sign or a placeholder cell written without a space
     # ("- -1001000"): every way of taking it joins the candidates.
     results = [_read_segments(alt, pieces, runs, n, check, signed, decimals) for alt in alternatives]
-    cands = tuple(dict.fromkeys(c for r in results for c in r.candidates))
+    cands = tuple(dict.fromkeys([c for r in results for c in r.candidates]))
     return RowReadings(cands, False, "mixed", all(r.complete for r in results))
 
 
@@ -365,4 +366,4 @@ def agreed(candidates: Sequence[Reading], n: int) -> list:
     return [first[i] if all(c[i] == first[i] for c in candidates) else DISAGREE for i in range(n)]
 
 
-DISAGREE = object()
+DISAGREE: Final = object()

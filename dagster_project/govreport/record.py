@@ -7,22 +7,22 @@ JSON Lines contract of ``govreport parse``.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
 # Statuses a parse can end in. Everything except PARSED is a quarantine reason.
-PARSED = "parsed"
-EMPTY = "empty"
-BINARY = "binary"
-UNDECODABLE = "undecodable"
-NOT_A_REPORT = "not_a_report"
-UNKNOWN_FORMAT = "unknown_format"
-NO_TEXT_LAYER = "no_text_layer"
-COMPRESSED = "compressed"
-PARSER_FAILURE = "parser_failure"
+PARSED: Final = "parsed"
+EMPTY: Final = "empty"
+BINARY: Final = "binary"
+UNDECODABLE: Final = "undecodable"
+NOT_A_REPORT: Final = "not_a_report"
+UNKNOWN_FORMAT: Final = "unknown_format"
+NO_TEXT_LAYER: Final = "no_text_layer"
+COMPRESSED: Final = "compressed"
+PARSER_FAILURE: Final = "parser_failure"
 
-ERROR = "error"
-WARNING = "warning"
-INFO = "info"
+ERROR: Final = "error"
+WARNING: Final = "warning"
+INFO: Final = "info"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,12 +40,12 @@ class Issue:
 
 
 # How a cell's value was decided (``CellSource.status``); the marts expose it as ``value_status``.
-READ = "read"  # an unambiguous, delimited cell: the number is what the report prints
-INFERRED = "inferred"  # one reading of an ambiguous stretch, the only one the identities allow
-BLANK = "blank"  # NULL: the report left the cell empty or wrote a placeholder
-UNDETERMINED = "undetermined"  # NULL: the text does not decide the value (see the cell's issue)
-ABSENT = "absent"  # NULL: the report does not have the cell at all (missing row or table)
-CELL_STATUSES = (READ, INFERRED, BLANK, UNDETERMINED, ABSENT)
+READ: Final = "read"  # an unambiguous, delimited cell: the number is what the report prints
+INFERRED: Final = "inferred"  # one reading of an ambiguous stretch, the only one the identities allow
+BLANK: Final = "blank"  # NULL: the report left the cell empty or wrote a placeholder
+UNDETERMINED: Final = "undetermined"  # NULL: the text does not decide the value (see the cell's issue)
+ABSENT: Final = "absent"  # NULL: the report does not have the cell at all (missing row or table)
+CELL_STATUSES: Final = (READ, INFERRED, BLANK, UNDETERMINED, ABSENT)
 
 
 class CellSource(NamedTuple):

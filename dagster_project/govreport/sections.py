@@ -6,10 +6,11 @@ import bisect
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Final
 
 from . import template
 
-SECTION_ORDER = ("table2", "table3", "table4", "problems", "other")
+SECTION_ORDER: Final = ("table2", "table3", "table4", "problems", "other")
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,12 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Final
 
-_PART = re.compile(r"[-+]?(?:0|[1-9]\d*)(?:\.\d+)?")
-MAX_DIGITS = 9  # no count in a report reaches a billion
-MAX_READINGS = 64  # more valid readings than this is "ambiguous" whatever they are
-MAX_STEPS = 50_000  # search budget per run
+_PART: Final = re.compile(r"[-+]?(?:0|[1-9]\d*)(?:\.\d+)?")
+MAX_DIGITS: Final = 9  # no count in a report reaches a billion
+MAX_READINGS: Final = 64  # more valid readings than this is "ambiguous" whatever they are
+MAX_STEPS: Final = 50_000  # search budget per run
 
 Split = tuple[int | float, ...]
 Check = Callable[[Split], bool]

@@ -20,13 +20,14 @@ relaxation is decided by what is left, never by a guess.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Final
 
-N = 7
-MAX_STATES = 200_000
-MAX_OUTER = 20_000
-MAX_SUFFIX = 50_000
+N: Final = 7
+MAX_STATES: Final = 200_000
+MAX_OUTER: Final = 20_000
+MAX_SUFFIX: Final = 50_000
 
 Reading = tuple
 
@@ -47,7 +48,7 @@ def _s1(nr, co, tp, cf, cols) -> bool:
 
 
 def solve(
-    rows: dict[str, Sequence[Reading]],
+    rows: Mapping[str, Sequence[Reading]],
     results_rows: Sequence[str],
 ) -> Solution:
     """``rows`` maps row keys to candidate readings (absent rows are simply missing)."""
@@ -239,7 +240,7 @@ def _attempt(rows, results_rows, s1_cols, s2_cols, cache=None) -> dict[str, set[
                 for s in finals
                 if all(
                     t is None or x is None or x == t
-                    for t, x in ((t, packed.column(s, i, n_rows)) for i, t in enumerate(target))
+                    for t, x in [(t, packed.column(s, i, n_rows)) for i, t in enumerate(target)]
                 )
             ]
         return by_target[target]

@@ -7,13 +7,14 @@ import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
+from typing import Final
 
-FORMAT_2021 = "2021"
-FORMAT_2019 = "2019"
+FORMAT_2021: Final = "2021"
+FORMAT_2019: Final = "2019"
 
 # Characters kept when labels are compared: CJK ideographs, ASCII letters and digits. Everything
 # else (punctuation of either width, quotes, spaces, numbering dots) is layout noise for matching.
-_KEEP_RUN = re.compile(r"[0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_KEEP_RUN: Final = re.compile(r"[0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 
 
 def match_form(text: str) -> str:

@@ -11,35 +11,64 @@ Every text layout seen in real reports reduces to the same stream:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import Final
 
 from . import labels as lab
 from .template import placeholders
 
-LABEL = "label"
-VALUE = "value"
-BLANK = "blank"
-BREAK = "break"  # row padding, end of a row line, or a Markdown separator
-TEXT = "text"  # text that is neither a label nor a value (unknown header, narrative)
+LABEL: Final = "label"
+VALUE: Final = "value"
+BLANK: Final = "blank"
+BREAK: Final = "break"  # row padding, end of a row line, or a Markdown separator
+TEXT: Final = "text"  # text that is neither a label nor a value (unknown header, narrative)
 
 
-@dataclass(slots=True)
 class Token:
-    kind: str
-    text: str
-    line: int  # 1-based line number
-    offset: int  # character offset in the normalized document
-    label: lab.Label | None = None
-    explicit: bool = False  # the value was a delimited cell (never split further)
+    """A plain class, not a dataclass: compiled (native.py), its constructor is native code, while a
+    dataclass keeps the generated Python ``__init__`` (5% of a compiled parse)."""
+
+    __slots__ = ("explicit", "kind", "label", "line", "offset", "text")
+
+    def __init__(
+        self,
+        kind: str,
+        text: str,
+        line: int,  # 1-based line number
+        offset: int,  # character offset in the normalized document
+        label: lab.Label | None = None,
+        explicit: bool = False,  # the value was a delimited cell (never split further)
+    ) -> None:
+        self.kind = kind
+        self.text = text
+        self.line = line
+        self.offset = offset
+        self.label = label
+        self.explicit = explicit
+
+    def with_text(self, text: str) -> Token:
+        return Token(self.kind, text, self.line, self.offset, self.label, self.explicit)
+
+    def _fields(self) -> tuple:
+        return (self.kind, self.text, self.line, self.offset, self.label, self.explicit)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Token) and self._fields() == other._fields()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as the dataclass was
+
+    def __repr__(self) -> str:
+        return "Token(kind={!r}, text={!r}, line={!r}, offset={!r}, label={!r}, explicit={!r})".format(
+            *self._fields()
+        )
 
 
-_NUMBERISH = re.compile(r"^(?:[+-]?|[-/—–]+)\d")
-_PLAIN_NUMBER = re.compile(r"^[+-]?[\d,]+(?:\.\d+)?$")
-_MD_SEPARATOR = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
-_ONLY_PIPES = re.compile(r"^[\s|]*$")
+_NUMBERISH: Final = re.compile(r"^(?:[+-]?|[-/—–]+)\d")
+_PLAIN_NUMBER: Final = re.compile(r"^[+-]?[\d,]+(?:\.\d+)?$")
+_MD_SEPARATOR: Final = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+_ONLY_PIPES: Final = re.compile(r"^[\s|]*$")
 # A long run of CJK text with no label is narrative, not a table cell.
-_NARRATIVE = re.compile(r"[\u4e00-\u9fff]{25,}")
+_NARRATIVE: Final = re.compile(r"[\u4e00-\u9fff]{25,}")
 
 
 def _is_value_text(text: str) -> bool:
@@ -87,13 +116,13 @@ def _scan_tokens(text: str, line: int, offset: int, catalog: lab.Catalog, explic
     return out
 
 
-_PIECE = re.compile(r"\S+")
-_NUMBERING = re.compile(r"\d{1,2}[.、]\s*$")  # "2." before a label
+_PIECE: Final = re.compile(r"\S+")
+_NUMBERING: Final = re.compile(r"\d{1,2}[.、]\s*$")  # "2." before a label
 
 
-_PARENS = re.compile(r"\([^()]*\)")
-_LEADING_NUMBER = re.compile(r"^[+-]?[\d,.]+")
-_LEADING_PLACEHOLDER = re.compile(r"^[-/—–]+")
+_PARENS: Final = re.compile(r"\([^()]*\)")
+_LEADING_NUMBER: Final = re.compile(r"^[+-]?[\d,.]+")
+_LEADING_PLACEHOLDER: Final = re.compile(r"^[-/—–]+")
 
 
 def _is_sentence(rest: str) -> bool:
@@ -147,7 +176,7 @@ def tokenize(lines: list[tuple[int, int, str]], catalog: lab.Catalog) -> list[To
     return _drop_split_ordinals(out)
 
 
-_CACHED_LINE = 400
+_CACHED_LINE: Final = 400
 
 
 # Reports repeat the same lines (labels, headers, small cells): a line's tokens are computed once,
@@ -208,12 +237,12 @@ def _tokenize_line(text: str, catalog: lab.Catalog) -> list[Token]:
     return out
 
 
-_SENTENCE = re.compile(r"[^。]*(?:。|$)")
+_SENTENCE: Final = re.compile(r"[^。]*(?:。|$)")
 # A page number on its own line (PDF and Word conversions): "第 2 页", "第2页 共5页", "- 2 -", "2/5".
-_PAGE_NUMBER = re.compile(
+_PAGE_NUMBER: Final = re.compile(
     r"^\s*(?:第\s*\d+\s*页(?:\s*[,，]?\s*共\s*\d+\s*页)?|[-—]\s*\d+\s*[-—]|\d+\s*/\s*\d+)\s*$"
 )
-MAX_FRAGMENT = 30
+MAX_FRAGMENT: Final = 30
 
 
 @lru_cache(maxsize=16384)
@@ -240,7 +269,7 @@ def _join_label_fragments(lines: list[tuple[int, int, str]]) -> list[tuple[int, 
     return out
 
 
-_LONE_ORDINAL = re.compile(r"^(\d{1,2})[.、]$")
+_LONE_ORDINAL: Final = re.compile(r"^(\d{1,2})[.、]$")
 
 
 def _drop_split_ordinals(tokens: list[Token]) -> list[Token]:

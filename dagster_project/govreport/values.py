@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Final
 
 from .template import placeholders
 
-_NUMBER = re.compile(r"^([+-]?)(\d+(?:\.\d+)?)(.*)$", re.S)
-_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?:\D|$))")
-MAX_DIGITS = 18  # with decimals; also keeps int() away from huge digit strings
-_UNIT_ONLY = re.compile(r"^(?:件|个|项|条|次|宗|人次|家|元|万元)$")
+_NUMBER: Final = re.compile(r"^([+-]?)(\d+(?:\.\d+)?)(.*)$", re.S)
+_THOUSANDS: Final = re.compile(r"(?<=\d),(?=\d{3}(?:\D|$))")
+MAX_DIGITS: Final = 18  # with decimals; also keeps int() away from huge digit strings
+_UNIT_ONLY: Final = re.compile(r"^(?:件|个|项|条|次|宗|人次|家|元|万元)$")
 
 
 @dataclass(frozen=True)
