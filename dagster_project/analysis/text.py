@@ -10,6 +10,8 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
+from itertools import accumulate
+from operator import add
 
 from dagster_project.govreport.decode import UndecodableError, decode
 from dagster_project.govreport.normalize import normalize_text_with_stats
@@ -67,18 +69,19 @@ def document_text(data: bytes, name: str = "") -> str | None:
 
 @dataclass(frozen=True)
 class Compact:
-    """``text`` without whitespace, each character NFKC-folded; ``text[i]`` sits in the document at
-    ``runs[k][0] + (i - runs[k][1])``, where run ``k`` (document start, compact start) is the last run
-    starting at or before ``i``: the characters of a run of non-whitespace map one to one."""
+    """``text`` without whitespace, each character NFKC-folded. Run ``k`` of non-whitespace starts at
+    ``doc_starts[k]`` in the document and at ``compact_starts[k]`` in ``text``; the characters of a run
+    map one to one, so ``text[i]`` sits at ``doc_starts[k] + (i - compact_starts[k])`` for the last run
+    ``k`` starting at or before ``i``."""
 
     text: str
-    runs: list[tuple[int, int]]
+    doc_starts: list[int]
+    compact_starts: list[int]
     length: int  # length of the document
 
     def _offset(self, i: int) -> int:
-        k = bisect_right(self.runs, i, key=lambda run: run[1]) - 1
-        doc_start, compact_start = self.runs[k]
-        return doc_start + (i - compact_start)
+        k = bisect_right(self.compact_starts, i) - 1
+        return self.doc_starts[k] + (i - self.compact_starts[k])
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Document offsets ``[start, end)`` of the compact range ``[start, end)``."""
@@ -87,7 +90,7 @@ class Compact:
         return self._offset(start), self._offset(end - 1) + 1 if end > start else self._offset(start)
 
 
-_NON_SPACE = re.compile(r"\S+")  # \S is the complement of str.isspace() for str patterns
+_SPACES = re.compile(r"\s+")  # \s is str.isspace() for str patterns
 
 
 @lru_cache(maxsize=4096)
@@ -99,18 +102,28 @@ def _fold(c: str) -> str:
 @lru_cache(maxsize=2)  # claims and name mentions read the same document one after the other
 def compact(doc: str, start: int = 0, end: int | None = None) -> Compact:
     end = len(doc) if end is None else end
-    parts: list[str] = []
-    runs: list[tuple[int, int]] = []
-    size = 0
-    for m in _NON_SPACE.finditer(doc, start, end):
-        run = m.group()
-        runs.append((m.start(), size))
-        # ASCII is NFKC-stable, and so is each character of an NFKC-normalized run (a character that
-        # changes on its own cannot occur in one); anything else is folded one character at a time.
-        stable = run.isascii() or unicodedata.is_normalized("NFKC", run)
-        parts.append(run if stable else "".join(map(_fold, run)))
-        size += len(run)
-    return Compact("".join(parts), runs, len(doc))
+    piece = doc[start:end]
+    runs = piece.split()  # str.split and \s both split on str.isspace()
+    # Each character of an NFKC-normalized text is NFKC-stable on its own (one that changes alone
+    # cannot occur in one), so a normalized piece (the parser's normalizer made it so) is only joined;
+    # otherwise each run that is not is folded one character at a time.
+    if unicodedata.is_normalized("NFKC", piece):
+        text = "".join(runs)
+    else:
+        text = "".join(
+            run if run.isascii() or unicodedata.is_normalized("NFKC", run) else "".join(map(_fold, run))
+            for run in runs
+        )
+    # Where each run starts, from the run and gap lengths (C-level loops: no Python call per run).
+    compact_starts = list(accumulate(map(len, runs), initial=0))
+    compact_starts.pop()
+    gaps = list(map(len, _SPACES.findall(piece)))
+    if not piece[:1].isspace():
+        gaps.insert(0, 0)
+    skipped = accumulate(gaps, initial=start)
+    next(skipped)
+    doc_starts = list(map(add, compact_starts, skipped))
+    return Compact(text, doc_starts, compact_starts, len(doc))
 
 
 def to_number(token: str) -> float | None:
