@@ -27,6 +27,15 @@ def compiler() -> str | None:
     return shutil.which(cc)
 
 
+def cannot_build() -> str | None:
+    """Why this machine cannot compile extension modules (None: it can)."""
+    if compiler() is None:
+        return "no C compiler found"
+    if not (Path(sysconfig.get_paths()["include"]) / "Python.h").exists():
+        return "no Python headers (Python.h) for this interpreter"
+    return None
+
+
 def current() -> bool:
     return native._check()[0] is not None
 
@@ -96,8 +105,8 @@ def main() -> int:
     if current():
         print("parser: compiled modules are current")
         return 0
-    if compiler() is None:
-        print("parser: no C compiler found; the parser runs interpreted (same output, slower)")
+    if (why := cannot_build()) is not None:
+        print(f"parser: {why}; the parser runs interpreted (same output, slower)")
         return 0
     start = time.perf_counter()
     try:
