@@ -24,14 +24,14 @@ $(STAMP): requirements.lock pyproject.toml
 
 # The parser's pure modules compiled with mypyc (dagster_project/govreport/native.py): rebuilt when one
 # of them changes; without a C compiler the parser runs interpreted (same output) and this says so.
+# The list of compiled modules is native.COMPILED; any change in the package asks the builder, which
+# does nothing when the build still matches its sources.
 NATIVE_DIR := dagster_project/govreport
-NATIVE_SOURCES := $(addprefix $(NATIVE_DIR)/,align.py decode.py fees.py identities.py labels.py metadata.py \
-	normalize.py parse.py readings.py record.py sections.py segment.py solve.py template.py tokens.py values.py)
 NATIVE_MANIFEST := $(NATIVE_DIR)/_native/manifest.json
 
 native: $(NATIVE_MANIFEST)
 
-$(NATIVE_MANIFEST): $(NATIVE_SOURCES) $(NATIVE_DIR)/native.py $(NATIVE_DIR)/build_native.py pyproject.toml | $(STAMP)
+$(NATIVE_MANIFEST): $(wildcard $(NATIVE_DIR)/*.py) pyproject.toml | $(STAMP)
 	@$(BIN)/python -W ignore::RuntimeWarning -m dagster_project.govreport.build_native || echo "parser: continuing interpreted"
 
 # Dagster's run history lives in DAGSTER_HOME; dagster.yaml (written once, then yours to change) turns

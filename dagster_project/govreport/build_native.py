@@ -1,7 +1,8 @@
 """Compile the parser's pure modules with mypyc into ``_native/`` (see ``native.py``).
 
 ``python -m dagster_project.govreport.build_native``: exit status 0 when the build is current or was
-made, 0 with a message when there is no C compiler (the parser then runs interpreted, same output),
+made, 0 with a message when this machine cannot compile (no C compiler or no Python headers: the
+parser then runs interpreted, same output),
 1 when a build was attempted and failed. The new files replace the old ones only once all of them
 are built, and the manifest is written last.
 """
@@ -103,6 +104,7 @@ def main() -> int:
         print(f"parser: not compiled ({native.ENV}=0)")
         return 0
     if current():
+        native.MANIFEST.touch()  # newer than the sources make compares it with: asked once per change
         print("parser: compiled modules are current")
         return 0
     if (why := cannot_build()) is not None:

@@ -72,8 +72,8 @@ def _check() -> tuple[dict[str, Path] | None, str, bool]:
         manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
         if (tag := manifest["tag"]) != build_tag():
             return None, f"interpreted (compiled for {tag}, this interpreter is {build_tag()})", True
-        if manifest["sources"] != source_digests():
-            stale = sorted(m for m, d in source_digests().items() if manifest["sources"].get(m) != d)
+        if (built := manifest["sources"]) != (now := source_digests()):
+            stale = sorted(m for m, d in now.items() if built.get(m) != d)
             why = f"interpreted (sources changed since the build: {', '.join(stale)}; run `make native`)"
             return None, why, True
         files = {name: NATIVE_DIR / rel for name, rel in manifest["files"].items()}
