@@ -14,7 +14,7 @@ from itertools import accumulate
 from operator import add
 
 from dagster_project.govreport.decode import UndecodableError, decode
-from dagster_project.govreport.normalize import normalize_text_with_stats
+from dagster_project.govreport.normalize import normalize_document
 from dagster_project.govreport.readers.document import ReaderError, read_document, sniff_kind
 
 CODE_VERSION = "1"  # bump when the analysis code's output for the same text changes
@@ -63,8 +63,7 @@ def document_text(data: bytes, name: str = "") -> str | None:
             text, _ = decode(data)
     except (ReaderError, UndecodableError, RecursionError, ValueError):
         return None
-    lines, _ = normalize_text_with_stats(text)
-    return "\n".join(lines)
+    return normalize_document(text)[0]
 
 
 @dataclass(frozen=True)

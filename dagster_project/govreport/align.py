@@ -18,7 +18,7 @@ from typing import Final
 
 from . import labels as lab
 from . import segment, solve, template
-from .readings import DEFAULT_LAYOUT, DISAGREE, Layout, RowReadings, agreed, read_row
+from .readings import DEFAULT_LAYOUT, DISAGREE, Layout, RowReadings, agreed, no_flags, read_row
 from .record import (
     ABSENT,
     ERROR,
@@ -105,28 +105,40 @@ def _trim(tokens: list[Token], n: int) -> list[Token]:
 
 def _parse_cells(
     tokens: list[Token],
-    keys: Sequence[str],
     cell_ids: Sequence[str],
     result: TableResult,
-    *,
-    signed=frozenset(),
-    amount=frozenset(),
-) -> None:
-    values, sources, issues = result.values, result.sources, result.issues
+    signed: tuple[bool, ...],
+    amount: tuple[bool, ...],
+) -> list:
+    """The values of a row of delimited cells; their sources and issues go into ``result``."""
+    sources, issues = result.sources, result.issues
+    n = len(cell_ids)
     n_tokens = len(tokens)
-    for i, key in enumerate(keys):
+    parsed = _cells(tuple([t.text if t.kind == VALUE else "" for t in tokens[:n]]), signed, amount)
+    values: list = []
+    for i in range(n):
         cid = cell_ids[i]
         if i >= n_tokens:
             # The row is there but stops short: the report left the rest of it empty.
-            values[key] = None
-            sources[cid] = CellSource(None, None, None, None, BLANK_CELL)
+            values.append(None)
+            sources[cid] = _SHORT_ROW
             continue
         tok = tokens[i]
-        value, status, problem = _cell(tok.text if tok.kind == VALUE else "", key in signed, key in amount)
-        values[key] = value
+        value, status, problem = parsed[i]
+        values.append(value)
         sources[cid] = _new(CellSource, (tok.text, tok.line, tok.offset, None, status, None))
-        if problem:
+        if problem is not None:
             issues.append(Issue(problem[0], problem[1], problem[2], _loc(tok), cid))
+    return values
+
+
+_SHORT_ROW: Final = CellSource(None, None, None, None, BLANK_CELL)
+
+
+# Rows repeat across reports ("0 | 0 | 0 | ..."): a row's cells are parsed once.
+@lru_cache(maxsize=16384)
+def _cells(texts: tuple[str, ...], signed: tuple[bool, ...], amount: tuple[bool, ...]) -> tuple[tuple, ...]:
+    return tuple([_cell(text, signed[i], amount[i]) for i, text in enumerate(texts)])
 
 
 @lru_cache(maxsize=16384)
@@ -331,19 +343,7 @@ def align_table3(
         rule = "S3" if len(rr.candidates) > 1 or not rr.forced else None
         if len(rr.candidates) > 1 and solution.rule != "none needed":
             rule = f"S3; {solution.rule}"
-        cell_ids = _t3_cell_ids(key)
-        _emit_row(
-            result,
-            cell_ids,
-            cells,
-            rr,
-            kept,
-            rule,
-            f"t3.{key}",
-            keys=None,
-        )
-        values = [result.values.pop(cid) for cid in cell_ids]
-        result.values[key] = values
+        result.values[key] = _emit_row(result, _t3_cell_ids(key), cells, rr, kept, rule, f"t3.{key}")
         if rr.kind == "delimited" and rr.forced:
             _row_shape_issues(result, key, row, cells)
     return result, layout
@@ -384,18 +384,14 @@ def _emit_row(
     kept: tuple,
     rule: str | None,
     row_cell: str,
-    *,
-    keys: list[str] | None,
-    signed=frozenset(),
-    amount=frozenset(),
-) -> None:
-    """Write one row's values, provenance and statuses into ``result`` (keyed by ``keys`` when given,
-    else by cell id)."""
+    signed: tuple[bool, ...] | None = None,
+    amount: tuple[bool, ...] | None = None,
+) -> list:
+    """One row's values; their provenance, statuses and issues go into ``result``. ``signed`` and
+    ``amount`` mark the cells that may be negative or hold decimals."""
     n = len(cell_ids)
-    names = keys if keys is not None else cell_ids
     if rr.forced and len(rr.candidates) == 1 and rr.kind in ("delimited", "spaced"):
-        _parse_cells(cells, names, cell_ids, result, signed=signed, amount=amount)
-        return
+        return _parse_cells(cells, cell_ids, result, signed or no_flags(n), amount or no_flags(n))
     first = cells[0] if cells else None
     raw = " ".join(t.text for t in cells) if cells else None
     src = _source(first, raw=raw)
@@ -403,19 +399,20 @@ def _emit_row(
     undetermined = 0
     read = rr.forced and len(rr.candidates) == 1
     raw_text, line, offset = src.raw, src.line, src.offset
-    out_values, out_sources = result.values, result.sources
-    for i, name in enumerate(names):
+    out_values: list = []
+    out_sources = result.sources
+    for i in range(n):
         v = values[i]
         if v is DISAGREE:
-            out_values[name] = None
+            out_values.append(None)
             out_sources[cell_ids[i]] = _new(CellSource, (raw_text, line, offset, None, UNDETERMINED, rule))
             undetermined += 1
         elif read:
-            out_values[name] = v
+            out_values.append(v)
             status = READ if v is not None else BLANK_CELL
             out_sources[cell_ids[i]] = _new(CellSource, (raw_text, line, offset, None, status, None))
         else:
-            out_values[name] = v
+            out_values.append(v)
             status = INFERRED if v is not None else BLANK_CELL
             out_sources[cell_ids[i]] = _new(
                 CellSource, (raw_text, line, offset, None, status, rule or "every reading agrees")
@@ -446,6 +443,12 @@ def _emit_row(
                 row_cell,
             )
         )
+    return out_values
+
+
+@lru_cache(maxsize=64)
+def _cell_ids(table: str, keys: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple([f"{table}.{key}" for key in keys])
 
 
 # ---------------------------------------------------------------- table 二
@@ -510,29 +513,23 @@ def align_table2(tokens: list[Token], fmt: str, text_layout: Layout = DEFAULT_LA
             continue
         seen.add(spec.label)
         keys = list(spec.keys)
-        amounts = frozenset(k for k in keys if k.endswith("_yuan")) if spec.amount else frozenset()
+        signed = tuple([k in spec.signed for k in keys])
+        amounts = tuple([spec.amount and k.endswith("_yuan") for k in keys])
         n = len(keys)
         cells = _trim(row.tokens, n)
-        rr = read_row(
-            cells,
-            n,
-            None,
-            signed=[k in spec.signed for k in keys],
-            decimals=[k in amounts for k in keys],
-            layout=text_layout,
-        )
-        _emit_row(
+        rr = read_row(cells, n, None, signed=signed, decimals=amounts, layout=text_layout)
+        values = _emit_row(
             result,
-            [f"t2.{k}" for k in keys],
+            _cell_ids("t2", spec.keys),
             cells,
             rr,
             rr.candidates,
             None,
             f"t2.{keys[0]}",
-            keys=keys,
-            signed=spec.signed,
-            amount=amounts,
+            signed,
+            amounts,
         )
+        result.values.update(zip(keys, values, strict=True))
         if rr.forced and rr.kind in ("delimited", "spaced"):
             _procurement_unit(result, keys, cells)
             if len(cells) < n:
@@ -602,16 +599,8 @@ def align_table4(cells: list[Token], text_layout: Layout = DEFAULT_LAYOUT) -> Ta
         result.issues.append(Issue("missing_table", WARNING, "table 四 has no cells; all null", None, "t4"))
         return result
     rr = read_row(cells, N_TABLE4, segment.table4_ok, layout=text_layout)
-    _emit_row(
-        result,
-        [f"t4.{k}" for k in keys],
-        cells,
-        rr,
-        rr.candidates,
-        "S4",
-        "t4",
-        keys=keys,
-    )
+    values = _emit_row(result, _cell_ids("t4", tuple(keys)), cells, rr, rr.candidates, "S4", "t4")
+    result.values.update(zip(keys, values, strict=True))
     if rr.forced and rr.kind in ("delimited", "spaced"):
         if len(cells) < N_TABLE4:
             for key in keys[len(cells) :]:

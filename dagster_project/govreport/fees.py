@@ -8,7 +8,7 @@ from typing import Final
 
 from . import template
 
-_SENTENCE: Final = re.compile(r"[^。;\n]*")
+_BREAKS: Final = ("。", ";", "\n")  # what ends a sentence
 _AMOUNT: Final = re.compile(r"(\d+(?:\.\d+)?)\s*(万元|元)")
 
 
@@ -33,12 +33,14 @@ def extract(text: str) -> FeeInfo:
     data = template.raw()
     markers = data["fee_markers"]
     negatives = data["fee_negative_markers"]
-    if not any(m in text for m in markers):  # no sentence can hold one
+    # Section 六 comes last: the sentence of the last marker is the authoritative one. (Markers hold
+    # no sentence break, so the last occurrence lies in the last sentence that mentions the fee.)
+    at = max(text.rfind(m) for m in markers)
+    if at < 0:
         return FeeInfo(False, None, None, None)
-    sentences = [s.strip() for s in _SENTENCE.findall(text) if any(m in s for m in markers)]
-    if not sentences:
-        return FeeInfo(False, None, None, None)
-    sentence = sentences[-1]  # section 六 comes last; its sentence is the authoritative one
+    start = max(text.rfind(c, 0, at) for c in _BREAKS) + 1
+    ends = [e for e in (text.find(c, at) for c in _BREAKS) if e >= 0]
+    sentence = text[start : min(ends, default=len(text))].strip()
     if any(n in sentence for n in negatives):
         return FeeInfo(True, False, None, sentence)
     m = _AMOUNT.search(sentence)

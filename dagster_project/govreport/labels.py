@@ -23,6 +23,10 @@ TABLES: Final = ("table2", "table3", "table4")
 _CLOSERS: Final = frozenset(")]}”’\"'》】")
 _OPENERS: Final = frozenset("([{“‘\"'《【")
 _ORDINAL: Final = re.compile(r"^\s*(\d{1,2})\s*[.、]")
+# A character of a label's match form other than a digit (``template.match_form`` keeps these and
+# ASCII digits).
+_DIGITS: Final = "0123456789"
+_WORD: Final = re.compile(r"[A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 @dataclass(frozen=True)
@@ -42,16 +46,37 @@ class Match:
 class Catalog:
     def __init__(self, entries: dict[str, Label]):
         self.entries = entries
+        if not all(_WORD.search(form) for form in entries):
+            raise ValueError("a label's match form without a letter or ideograph: Catalog.scan needs one")
+        self.trailing_digits = max(len(form) - len(form.rstrip(_DIGITS)) for form in entries)
         alternatives = sorted(entries, key=len, reverse=True)
         self.pattern = re.compile("|".join(re.escape(a) for a in alternatives))
         self.fuzzy_pool = [(a, lab) for a, lab in entries.items() if lab.role == ROW and len(a) >= 5]
 
     def scan(self, text: str) -> list[Match]:
         """Non-overlapping label matches in ``text``, leftmost-longest, as spans of ``text``."""
+        # A match ends at the latest ``trailing_digits`` digits after the last letter or ideograph
+        # of ``text`` (a label's match form has a letter or ideograph and ends in at most that many
+        # digits): the values after that point ("一、本年新收… 193 - -") need no scan, and the
+        # label part of a line is then the same text in many reports.
+        cut = len(text)
+        while cut and not _WORD.match(text, cut - 1):
+            cut -= 1
+        if cut == 0:
+            return []
+        digits = 0
+        while cut < len(text) and digits < self.trailing_digits:
+            digits += text[cut] in _DIGITS
+            cut += 1
+        label_part = text[:cut] if cut < len(text) else text
         # Reports repeat the same template labels: cache the short texts (cells, label lines).
-        if len(text) <= 200:
-            return self._scan_cached(text)
-        return self._scan(text)
+        matches = self._scan_cached(label_part) if cut <= 200 else self._scan(label_part)
+        if matches and cut < len(text) and matches[-1].end == cut and text[cut] in _CLOSERS:
+            last, end = matches[-1], cut  # closing punctuation after the label is the label's
+            while end < len(text) and text[end] in _CLOSERS:
+                end += 1
+            return [*matches[:-1], Match(last.start, end, last.label)]
+        return matches
 
     @lru_cache(maxsize=16384)  # noqa: B019 - catalogs live for the whole process
     def _scan_cached(self, text: str) -> list[Match]:

@@ -1,7 +1,8 @@
 """Text normalization: width folding, script conversion, pinyin removal, stray spaces.
 
-Normalization works line by line and never adds or removes a line, so line numbers of the
-normalized text are line numbers of the decoded input (provenance depends on it).
+Every step works within a line and never adds or removes one, so line numbers of the normalized
+text are line numbers of the decoded input (provenance depends on it); the steps run over the
+whole document at once.
 """
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ _CJK_SPACE: Final = re.compile(rf"(?<=[{_CJK}“”、])[ \t]+(?=[{_CJK}“”(]
 # Full-width ASCII variants and the ideographic space: what NFKC does to most of a Chinese page.
 _FULL_WIDTH: Final = re.compile(r"[\uff01-\uff5e]")
 _COMMON_WIDE: Final = "，（）：；！？％．／－"
-# A space run can only be dropped before a CJK character, a CJK quote or mark, or "(": the scan
-# skips the runs between digits of a flattened table without calling back.
-_SPACE_RUN: Final = re.compile(r"[ \t]+(?=[^\x00-\x27\x29-\x7f])")
-_SPACES: Final = re.compile(r"[\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]")
+_SPACE_CHARS: Final = "\u00a0" + "".join(map(chr, range(0x2000, 0x200C))) + "\u202f\u205f\u3000\ufeff"
+_SPACES: Final = re.compile(f"[{_SPACE_CHARS}]")
+# The space characters NFKC leaves alone: in an NFKC-normalized text only these can be present.
+_NFKC_STABLE_SPACES: Final = tuple(c for c in _SPACE_CHARS if unicodedata.is_normalized("NFKC", c))
 _NEWLINES: Final = re.compile(r"\r\n?|[\u2028\u2029\x0b\x0c\x85]")
 # Characters dropped outright: zero-width and control characters other than tab/newline.
 _CONTROL: Final = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\u200c-\u200f\u2060]")
@@ -42,8 +43,11 @@ def to_simplified(text: str) -> str:
 
 
 def normalize_line(line: str) -> str:
-    line = _SPACES.sub(" ", line)
-    if not unicodedata.is_normalized("NFKC", line):
+    if unicodedata.is_normalized("NFKC", line):
+        if any(c in line for c in _NFKC_STABLE_SPACES):
+            line = _SPACES.sub(" ", line)
+    else:
+        line = _SPACES.sub(" ", line)
         # Folding the full-width ASCII variants first gives the same result (NFKC maps each to its
         # ASCII character) and usually leaves nothing else for the slow full normalization.
         for wide in _COMMON_WIDE:  # str.replace is much faster than a callback per character
@@ -63,34 +67,19 @@ def _fold_width(m: re.Match) -> str:
 
 
 def _drop_cjk_spaces(line: str) -> str:
-    """``_CJK_SPACE.sub("", line)``, scanning from one space run to the next (the lookbehind-first
-    pattern tests every character of the line)."""
+    """``_CJK_SPACE.sub("", line)``, with the pattern written to start at the space (a
+    lookbehind-first pattern is tried at every character; this one only where a space or tab is)."""
     if " " not in line and "\t" not in line:
         return line
-    return _SPACE_RUN.sub(lambda m: _keep_space(line, m), line)
+    return _CJK_SPACE_RUN.sub("", line)
 
 
-_BEFORE: Final = frozenset("“”、")
-_AFTER: Final = frozenset("“”(")
-_QUOTES: Final = frozenset("“”、")
-
-
-def _keep_space(line: str, m: re.Match) -> str:
-    start, end = m.span()
-    if start == 0 or end == len(line):
-        return m.group()
-    before, after = line[start - 1], line[end]
-    cjk_before = _is_cjk(before)
-    if (cjk_before or before in _BEFORE) and (after in _AFTER or _is_cjk(after)):
-        return ""
-    if cjk_before and after in _QUOTES:
-        return ""
-    return m.group()
-
-
-def _is_cjk(char: str) -> bool:
-    """The ``_CJK`` ranges."""
-    return "\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf" or "\uf900" <= char <= "\ufaff"
+# ``_CJK_SPACE``: a whole run of spaces and tabs (its first one right after the character the
+# lookbehind checks, a space after it for the lookahead to refuse), in its two cases by the
+# character before the run: CJK, or a CJK quote or mark.
+_CJK_SPACE_RUN: Final = re.compile(
+    rf"[ \t](?:(?<=[{_CJK}][ \t])[ \t]*(?=[{_CJK}“”(、])|(?<=[“”、][ \t])[ \t]*(?=[{_CJK}“”(]))"
+)
 
 
 def normalize_text(text: str) -> list[str]:
@@ -99,32 +88,57 @@ def normalize_text(text: str) -> list[str]:
 
 
 def normalize_text_with_stats(text: str) -> tuple[list[str], int]:
-    """Normalized lines and how many characters the Traditional-to-Simplified step changed.
+    """Normalized lines and how many characters the Traditional-to-Simplified step changed."""
+    doc, converted = normalize_document(text)
+    return doc.split("\n"), converted
 
-    Per line: NFKC first (full-width parentheses become ASCII, which the pinyin pattern needs), then
-    pinyin removal, then script conversion. No step creates or removes a newline, and conversion
-    phrases never span one, so lines are normalized one at a time. Reports repeat most of their lines
-    (labels, headers, small cells), so each distinct line is normalized once (``_normalize_one``).
-    """
+
+def normalize_document(text: str) -> tuple[str, int]:
+    """The normalized document (its lines are those of the decoded input) and how many characters
+    the Traditional-to-Simplified step changed (-1: a conversion changed a line's length).
+
+    NFKC first (full-width parentheses become ASCII, which the pinyin pattern needs), then pinyin
+    removal, then script conversion. Every step works on the whole document at once and gives what
+    it gives line by line (``normalize_lines``): none creates or removes a newline, none matches
+    across one, and conversion phrases never span one."""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if any(c in text for c in _OTHER_NEWLINES):
         text = _NEWLINES.sub("\n", text)
-    done = [
-        _normalize_one(line) if len(line) <= _CACHED_LINE else _normalize_uncached(line)
-        for line in text.split("\n")
-    ]
+    folded = normalize_line(text)
+    if folded.isascii():
+        return folded, 0
+    simplified = to_simplified(folded)
+    if simplified == folded:
+        return folded, 0
+    before, after = folded.split("\n"), simplified.split("\n")
+    if len(before) != len(after):  # not expected of OpenCC; the line by line result is the contract
+        lines, changed = normalize_lines(text)
+        return "\n".join(lines), changed
+    changed = 0
+    for a, b in zip(before, after, strict=True):
+        if a == b:
+            continue
+        if len(a) != len(b):
+            return _drop_cjk_spaces(simplified), -1
+        changed += sum(map(str.__ne__, a, b))
+    # Converted characters can newly stand next to a space (dropping spaces twice changes nothing).
+    return _drop_cjk_spaces(simplified), changed
+
+
+def normalize_lines(text: str) -> tuple[list[str], int]:
+    """``normalize_document`` one line at a time (the reference the whole-document pass is tested
+    against)."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if any(c in text for c in _OTHER_NEWLINES):
+        text = _NEWLINES.sub("\n", text)
+    done = [_normalize_uncached(line) for line in text.split("\n")]
     counts = [n for _, n in done]
     return [line for line, _ in done], (-1 if min(counts) < 0 else sum(counts))
 
 
 _OTHER_NEWLINES: Final = "\u2028\u2029\x0b\x0c\x85"
-_CACHED_LINE: Final = 400  # longer lines (flattened pages) rarely repeat
-
-
-@lru_cache(maxsize=16384)
-def _normalize_one(line: str) -> tuple[str, int]:
-    return _normalize_uncached(line)
 
 
 def _normalize_uncached(line: str) -> tuple[str, int]:

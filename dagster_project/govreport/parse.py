@@ -7,14 +7,13 @@ cannot be read comes back with a non-``parsed`` status and a reason.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from functools import lru_cache
 from typing import Final
 
 from . import align, fees, identities, metadata, native, sections, template
 from . import labels as lab
 from .decode import UndecodableError, decode
-from .normalize import normalize_line, normalize_text_with_stats, to_simplified
+from .normalize import normalize_document, normalize_line, to_simplified
 from .record import (
     ABSENT,
     BINARY,
@@ -166,10 +165,9 @@ def _read(data: bytes, name: str) -> tuple[str | None, ParseResult | None, dict]
 
 
 def _detect_format(region_text: str) -> tuple[str | None, int, int]:
-    markers = template.raw()["format_markers"]
     form = template.match_form(region_text)
-    n2019 = sum(template.match_form(m) in form for m in markers["2019"])
-    n2021 = sum(template.match_form(m) in form for m in markers["2021"])
+    n2019 = sum(m in form for m in template.format_marker_forms(template.FORMAT_2019))
+    n2021 = sum(m in form for m in template.format_marker_forms(template.FORMAT_2021))
     if n2019 > n2021:
         return template.FORMAT_2019, n2019, n2021
     if n2021 > n2019:
@@ -184,8 +182,8 @@ def _parse(data: bytes, name: str) -> ParseResult:
     if early is not None:
         return early
     assert text is not None
-    lines, converted = normalize_text_with_stats(text)
-    doc = "\n".join(lines)
+    doc, converted = normalize_document(text)
+    lines = doc.split("\n")
     line_starts = [0]
     for line in lines[:-1]:
         line_starts.append(line_starts[-1] + len(line) + 1)
@@ -196,7 +194,7 @@ def _parse(data: bytes, name: str) -> ParseResult:
         region = regions.get(table)
         if region is None:
             return []
-        return tokenize(sections.region_lines(doc, line_starts, region), lab.catalog(table))
+        return tokenize(sections.region_lines(doc, lines, line_starts, region), lab.catalog(table))
 
     t2_tokens, t3_tokens, t4_tokens = [region_tokens(t) for t in ("table2", "table3", "table4")]
     found = {
@@ -281,7 +279,7 @@ def _parse(data: bytes, name: str) -> ParseResult:
         "table4": {k: t4.values.get(k) for k in template.table4_keys()},
     }
     issues.extend(identities.check(record))
-    provenance = _with_status(record, {**t2.sources, **t3.sources, **t4.sources})
+    provenance = _with_status(record, t2.sources, t3.sources, t4.sources)
     pages = extras.get("line_pages") or []
     if pages:
         provenance = {k: _with_page(v, pages) for k, v in provenance.items()}
@@ -306,15 +304,6 @@ def _with_page(src: CellSource, pages: list) -> CellSource:
     return src._replace(page=pages[src.line - 1])
 
 
-def _cell_values(record: dict) -> Iterator[tuple[str, object]]:
-    """``(cell id, value)`` of every cell of the record, in table order."""
-    t2, t3, t4 = record["table2"], record["table3"], record["table4"]
-    yield from zip(_cell_ids("t2", tuple(t2)), t2.values(), strict=True)
-    for key, values in t3.items():
-        yield from zip(_t3_cell_ids(key, len(values)), values, strict=True)
-    yield from zip(_cell_ids("t4", tuple(t4)), t4.values(), strict=True)
-
-
 @lru_cache(maxsize=64)
 def _cell_ids(table: str, keys: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(f"{table}.{key}" for key in keys)
@@ -325,15 +314,27 @@ def _t3_cell_ids(key: str, n: int) -> tuple[str, ...]:
     return tuple(f"t3.{key}[{i}]" for i in range(n))
 
 
-def _with_status(record: dict, provenance: dict[str, CellSource]) -> dict[str, CellSource]:
-    """Every cell of the record gets a status; cells the aligners did not mark are classified here:
-    a number is ``read``, no text is ``absent``, a blank or placeholder is ``blank``, anything else
-    that gave no number is ``undetermined``."""
-    out = {}
-    for cid, value in _cell_values(record):
-        src = provenance.get(cid)
-        out[cid] = src if src is not None and src.status is not None else _classified(value, src)
+def _with_status(
+    record: dict, t2: dict[str, CellSource], t3: dict[str, CellSource], t4: dict[str, CellSource]
+) -> dict[str, CellSource]:
+    """The provenance of every cell of the record, in table order, from the aligners' sources of
+    tables 二, 三 and 四. Every cell gets a status; cells the aligners did not mark are classified
+    here: a number is ``read``, no text is ``absent``, a blank or placeholder is ``blank``, anything
+    else that gave no number is ``undetermined``."""
+    out: dict[str, CellSource] = {}
+    values2, rows3, values4 = record["table2"], record["table3"], record["table4"]
+    for cid, value in zip(_cell_ids("t2", tuple(values2)), values2.values(), strict=True):
+        _put(out, cid, value, t2.get(cid))
+    for key, values in rows3.items():
+        for cid, value in zip(_t3_cell_ids(key, len(values)), values, strict=True):
+            _put(out, cid, value, t3.get(cid))
+    for cid, value in zip(_cell_ids("t4", tuple(values4)), values4.values(), strict=True):
+        _put(out, cid, value, t4.get(cid))
     return out
+
+
+def _put(out: dict[str, CellSource], cid: str, value: object, src: CellSource | None) -> None:
+    out[cid] = src if src is not None and src.status is not None else _classified(value, src)
 
 
 def _classified(value: object, src: CellSource | None) -> CellSource:

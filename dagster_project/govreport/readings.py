@@ -106,24 +106,40 @@ def read_row(
     layout: Layout | None = None,
 ) -> RowReadings:
     """Candidate readings of a row (tokens already stripped of trailing padding)."""
-    pieces = [t for t in tokens if t.kind in (VALUE, BLANK)]
-    base = pieces[0].line if pieces else 0
     # Rows repeat across reports ("0000000", "0 0 0 0 0 0 0"): the readings depend only on the
-    # pieces' text, kind, delimitation and relative line, so they are computed once.
-    key = tuple((t.kind, t.text, t.explicit, t.line - base) for t in pieces)
+    # pieces' text, kind, delimitation and relative line, so they are computed once. The key is
+    # flat (four fields per piece): no tuple per piece to build and hash on every lookup.
+    key: list = []
+    base = None
+    for t in tokens:
+        kind = t.kind
+        if kind in (VALUE, BLANK):
+            if base is None:
+                base = t.line
+            key.append(kind)
+            key.append(t.text)
+            key.append(t.explicit)
+            key.append(t.line - base)
+    plain = no_flags(n)
     return _read_row(
-        key,
+        tuple(key),
         n,
         check,
-        tuple(signed) if signed is not None else (False,) * n,
-        tuple(decimals) if decimals is not None else (False,) * n,
-        layout or DEFAULT_LAYOUT,
+        tuple(signed) if signed is not None else plain,
+        tuple(decimals) if decimals is not None else plain,
+        layout is not None and layout.collapsed,
     )
 
 
+@lru_cache(maxsize=64)
+def no_flags(n: int) -> tuple[bool, ...]:
+    """``n`` times False: a row without signed or decimal cells."""
+    return (False,) * n
+
+
 @lru_cache(maxsize=16384)
-def _read_row(key: tuple, n: int, check, signed: tuple, decimals: tuple, layout: Layout) -> RowReadings:
-    pieces = [Token(kind, text, line, 0, explicit=explicit) for kind, text, explicit, line in key]
+def _read_row(key: tuple, n: int, check, signed: tuple, decimals: tuple, collapsed: bool) -> RowReadings:
+    pieces = [Token(key[i], key[i + 1], key[i + 3], 0, explicit=key[i + 2]) for i in range(0, len(key), 4)]
     if any(signed):
         # 本年增/减 cells are also written "减12" / "增3" / "+1".
         pieces = [t.with_text(_SIGN_WORDS.sub(_sign, t.text)) if t.kind == VALUE else t for t in pieces]
@@ -166,7 +182,7 @@ def _read_row(key: tuple, n: int, check, signed: tuple, decimals: tuple, layout:
         cands = tuple(dict.fromkeys([*fused.candidates, direct]))
         return RowReadings(cands, len(cands) == 1, "delimited", fused.complete)
 
-    if layout.collapsed and k < n:
+    if collapsed and k < n:
         return _expand_collapsed(pieces, n, check, signed, decimals)
     # Spaces and line breaks are cell boundaries, but not every boundary is printed: a piece may
     # hold several fused cells ("1 0 0 0 0 01", "2 0 000022"). Pieces are never joined.

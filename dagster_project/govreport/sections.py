@@ -59,16 +59,25 @@ def find_sections(doc: str) -> dict[str, Region]:
     return regions
 
 
-def region_lines(doc: str, line_starts: list[int], region: Region) -> list[tuple[int, int, str]]:
-    """``(line_number, offset, text)`` for the part of each line inside ``region``."""
+def region_lines(
+    doc: str, lines: list[str], line_starts: list[int], region: Region
+) -> list[tuple[int, int, str]]:
+    """``(line_number, offset, text)`` for the part of each line inside ``region`` (``doc`` is
+    ``lines`` joined by newlines; a whole line is passed on as the same string object)."""
     first = bisect.bisect_right(line_starts, region.start) - 1
     last = bisect.bisect_left(line_starts, region.end)  # lines first .. last-1 start before the end
+    start, end = region.start, region.end
     out = []
     for i in range(first, last):
         lo = line_starts[i]
-        hi = line_starts[i + 1] - 1 if i + 1 < len(line_starts) else len(doc)
-        a = lo if lo > region.start else region.start
-        b = hi if hi < region.end else region.end
+        text = lines[i]
+        hi = lo + len(text)
+        if lo >= start and hi <= end:
+            if text:
+                out.append((i + 1, lo, text))
+            continue
+        a = lo if lo > start else start
+        b = hi if hi < end else end
         if a < b:
             out.append((i + 1, a, doc[a:b]))
     return out

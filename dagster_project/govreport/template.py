@@ -100,5 +100,12 @@ def row_group(key: str) -> str:
     return next(r["group"] for r in raw()["table3_rows"] if r["key"] == key)
 
 
+@cache
 def placeholders() -> frozenset[str]:
     return frozenset(raw()["placeholders"])
+
+
+@cache
+def format_marker_forms(fmt: str) -> tuple[str, ...]:
+    """Match forms of the column labels only one of the two formats prints."""
+    return tuple(match_form(m) for m in raw()["format_markers"][fmt])

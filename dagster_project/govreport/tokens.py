@@ -161,29 +161,52 @@ def _residual_tokens(text: str, line: int, offset: int, explicit: bool) -> list[
 
 
 def tokenize(lines: list[tuple[int, int, str]], catalog: lab.Catalog) -> list[Token]:
-    """Tokens of a region given as ``(line_number, offset, text)`` triples."""
+    """Tokens of a region given as ``(line_number, offset, text)`` triples.
+
+    One cell per line can break a label over lines ("危及" / "“" / "三安全一稳定" / "”"): a run of
+    adjacent short lines without a value is scanned as one text, joined with its newlines, so
+    offsets stay those of the document (labels are matched with line breaks ignored)."""
     out: list[Token] = []
     append = out.append
-    for number, offset, text in _join_label_fragments(lines):
-        if len(text) > _CACHED_LINE:  # a flattened page: unique, and too big to keep
+    ordinals = False
+    i, n = 0, len(lines)
+    while i < n:
+        number, offset, text = lines[i]
+        i += 1
+        if len(text) > _CACHED_LINE:  # a flattened page: unique, and too big to keep (never a fragment)
             tokens = _tokenize_line(text, catalog)
             for t in tokens:
                 t.line, t.offset = number, offset + t.offset
             out.extend(tokens)
+            ordinals = True
             continue
-        for kind, value, rel, label, explicit in _line_tokens(text, catalog):
+        fragment, line_tokens, ordinal = _line_info(text, catalog)
+        if fragment:
+            end, j = offset + len(text), i
+            while j < n and lines[j][1] == end + 1 and _fragment(lines[j][2], catalog):
+                end = lines[j][1] + len(lines[j][2])
+                j += 1
+            if j > i:
+                joined = "\n".join([line[2] for line in lines[i - 1 : j]])
+                _, line_tokens, ordinal = _line_info(joined, catalog)
+                i = j
+        ordinals = ordinals or ordinal
+        for kind, value, rel, label, explicit in line_tokens:
             append(Token(kind, value, number, offset + rel, label, explicit))
-    return _drop_split_ordinals(out)
+    return _drop_split_ordinals(out) if ordinals else out
 
 
 _CACHED_LINE: Final = 400
 
 
 # Reports repeat the same lines (labels, headers, small cells): a line's tokens are computed once,
-# with offsets relative to the line, and placed at each occurrence.
+# with offsets relative to the line, and placed at each occurrence. With them: is the line a label
+# fragment (``_is_fragment``), and may it hold a row number printed apart (``_drop_split_ordinals``)?
 @lru_cache(maxsize=16384)
-def _line_tokens(text: str, catalog: lab.Catalog) -> tuple[tuple, ...]:
-    return tuple((t.kind, t.text, t.offset, t.label, t.explicit) for t in _tokenize_line(text, catalog))
+def _line_info(text: str, catalog: lab.Catalog) -> tuple[bool, tuple[tuple, ...], bool]:
+    tokens = tuple((t.kind, t.text, t.offset, t.label, t.explicit) for t in _tokenize_line(text, catalog))
+    ordinal = any(t[0] == VALUE and not t[4] and t[1][-1:] in (".", "、") for t in tokens)
+    return _is_fragment(text), tokens, ordinal
 
 
 def _tokenize_line(text: str, catalog: lab.Catalog) -> list[Token]:
@@ -245,28 +268,13 @@ _PAGE_NUMBER: Final = re.compile(
 MAX_FRAGMENT: Final = 30
 
 
-@lru_cache(maxsize=16384)
+def _fragment(text: str, catalog: lab.Catalog) -> bool:
+    return _line_info(text, catalog)[0] if len(text) <= _CACHED_LINE else _is_fragment(text)
+
+
 def _is_fragment(text: str) -> bool:
     t = text.strip()
     return bool(t) and len(t) <= MAX_FRAGMENT and "|" not in t and "\t" not in t and not _is_value_text(t)
-
-
-def _join_label_fragments(lines: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    """One cell per line can break a label over lines ("危及" / "“" / "三安全一稳定" / "”"): adjacent
-    short lines without a value are scanned together. They are joined with their newlines, so
-    offsets stay those of the document (labels are matched with line breaks ignored)."""
-    out: list[tuple[int, int, str]] = []
-    last_is_fragment = False  # the last line taken (alone or joined) is a fragment
-    for number, offset, text in lines:
-        fragment = _is_fragment(text)
-        if fragment and last_is_fragment:
-            prev_number, prev_offset, prev_text = out[-1]
-            if prev_offset + len(prev_text) + 1 == offset:
-                out[-1] = (prev_number, prev_offset, prev_text + "\n" + text)
-                continue
-        out.append((number, offset, text))
-        last_is_fragment = fragment
-    return out
 
 
 _LONE_ORDINAL: Final = re.compile(r"^(\d{1,2})[.、]$")

@@ -1,0 +1,151 @@
+"""Shortcuts of the parse path give what the plain computation they replaced gives.
+
+Each shortcut is compared with a plain reference, on random inputs (hypothesis) and on every text
+fixture, so a shortcut that changes one character of a result fails the suite:
+
+- the whole-document normalization against normalizing one line at a time;
+- the label scan that stops after the last letter or ideograph against a scan of the whole text;
+- the fee sentence found from the last marker against splitting the text into sentences;
+- the tokenizer that joins label fragments as it goes against joining them first.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dagster_project.govreport import fees, sections, template
+from dagster_project.govreport import labels as lab
+from dagster_project.govreport import tokens as tk
+from dagster_project.govreport.decode import decode
+from dagster_project.govreport.normalize import normalize_document, normalize_lines
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+TEXTS = sorted(p for p in FIXTURES.rglob("*.txt") if p.is_file())
+
+
+def _decoded(path: Path) -> str:
+    return decode(path.read_bytes())[0]
+
+
+# --------------------------------------------------------------------------- normalization
+
+DOC_ALPHABET = st.sampled_from(
+    list("商业企发布報告處理費 \t\u3000\u200b\ufeff“”、()（），。：０１２ａｂ0123abcfā\u0301\u00a0")
+    + list("\x01|-—\n\r\u2028")
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(DOC_ALPHABET, max_size=80))
+def test_document_normalization_matches_line_by_line(text):
+    lines, changed = normalize_lines(text)
+    assert normalize_document(text) == ("\n".join(lines), changed)
+
+
+@pytest.mark.parametrize("path", TEXTS, ids=lambda p: p.name)
+def test_document_normalization_matches_line_by_line_on_fixtures(path):
+    text = _decoded(path)
+    lines, changed = normalize_lines(text)
+    assert normalize_document(text) == ("\n".join(lines), changed)
+
+
+# --------------------------------------------------------------------------- label scan
+
+
+def _label_pieces() -> list[str]:
+    pieces: list[str] = []
+    for table in lab.TABLES:
+        pieces += list(lab.catalog(table).entries)
+        pieces += [form[: len(form) // 2] for form in lab.catalog(table).entries]
+        pieces += [form[len(form) // 2 :] for form in lab.catalog(table).entries]
+    return pieces
+
+
+SCAN_PIECE = st.one_of(
+    st.sampled_from(sorted(set(_label_pieces()))),
+    st.sampled_from(["1.", "2、", "(三)", "“", "”", ")", "]", " ", "  ", "\n", "|", "-", "—"]),
+    st.integers(0, 9999).map(str),
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.sampled_from(lab.TABLES), st.lists(SCAN_PIECE, max_size=12))
+def test_label_scan_of_the_label_part_matches_a_whole_scan(table, pieces):
+    catalog = lab.catalog(table)
+    text = "".join(pieces)
+    assert catalog.scan(text) == catalog._scan(text)
+
+
+@pytest.mark.parametrize("path", TEXTS, ids=lambda p: p.name)
+def test_label_scan_matches_a_whole_scan_on_fixture_lines(path):
+    for line in _decoded(path).splitlines():
+        for table in lab.TABLES:
+            catalog = lab.catalog(table)
+            assert catalog.scan(line) == catalog._scan(line), line
+
+
+# --------------------------------------------------------------------------- fee sentence
+
+
+def _plain_fee_sentence(text: str) -> str | None:
+    markers = template.raw()["fee_markers"]
+    sentences = [s.strip() for s in re.findall(r"[^。;\n]*", text) if any(m in s for m in markers)]
+    return sentences[-1] if sentences else None
+
+
+FEE_PIECE = st.sampled_from(
+    ["信息处理费", "信息公开处理费", "未收取", "收取", "0.5万元", "120元", "。", ";", "\n", "本年度", " "]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(FEE_PIECE, max_size=12))
+def test_fee_sentence_is_the_last_sentence_with_a_marker(pieces):
+    text = "".join(pieces)
+    assert fees.extract(text).fee_text_raw == _plain_fee_sentence(text)
+
+
+# --------------------------------------------------------------------------- tokenizer
+
+
+def _plain_tokenize(lines: list[tuple[int, int, str]], catalog: lab.Catalog) -> list[tk.Token]:
+    """Label fragments joined first, then every line tokenized, then split ordinals dropped."""
+    joined: list[tuple[int, int, str]] = []
+    last_is_fragment = False
+    for number, offset, text in lines:
+        fragment = tk._is_fragment(text)
+        if fragment and last_is_fragment:
+            prev_number, prev_offset, prev_text = joined[-1]
+            if prev_offset + len(prev_text) + 1 == offset:
+                joined[-1] = (prev_number, prev_offset, prev_text + "\n" + text)
+                continue
+        joined.append((number, offset, text))
+        last_is_fragment = fragment
+    out: list[tk.Token] = []
+    for number, offset, text in joined:
+        for t in tk._tokenize_line(text, catalog):
+            out.append(tk.Token(t.kind, t.text, number, offset + t.offset, t.label, t.explicit))
+    return tk._drop_split_ordinals(out)
+
+
+@pytest.mark.parametrize("path", TEXTS, ids=lambda p: p.name)
+def test_tokenizer_matches_joining_fragments_first(path):
+    doc, _ = normalize_document(_decoded(path))
+    lines = doc.split("\n")
+    starts = [0]
+    for line in lines[:-1]:
+        starts.append(starts[-1] + len(line) + 1)
+    for table, region in sections.find_sections(doc).items():
+        if table not in lab.TABLES:
+            continue
+        region_lines = sections.region_lines(doc, lines, starts, region)
+        catalog = lab.catalog(table)
+        assert tk.tokenize(region_lines, catalog) == _plain_tokenize(region_lines, catalog)
+        for number, offset, text in region_lines:  # a whole line is passed on as the line itself
+            assert doc[offset : offset + len(text)] == text
+            assert number == doc.count("\n", 0, offset) + 1
