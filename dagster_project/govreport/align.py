@@ -75,12 +75,13 @@ def _loc(token: Token | None) -> str | None:
 
 def _source(token: Token | None, raw: str | None = None, status: str | None = None) -> CellSource:
     if token is None:
-        return CellSource(raw=None, status=ABSENT)
-    return CellSource(token.text if raw is None else raw, token.line, token.offset, None, status)
+        return ABSENT_SOURCE
+    text = token.text if raw is None else raw
+    return _new(CellSource, (text, token.line, token.offset, None, status, None))
 
 
 def _with(src: CellSource, status: str, rule: str | None) -> CellSource:
-    return CellSource(src.raw, src.line, src.offset, src.page, status, rule)
+    return _new(CellSource, (src.raw, src.line, src.offset, src.page, status, rule))
 
 
 def _is_run(token: Token) -> bool:
@@ -96,11 +97,12 @@ def _is_run(token: Token) -> bool:
 
 
 def _trim(tokens: list[Token], n: int) -> list[Token]:
-    """Drop trailing blanks beyond the expected cell count (row padding)."""
-    out = list(tokens)
-    while len(out) > n and out[-1].kind == BLANK:
-        out.pop()
-    return out
+    """Drop trailing blanks beyond the expected cell count (row padding); ``tokens`` itself when
+    there are none to drop (never changed in place)."""
+    end = len(tokens)
+    while end > n and tokens[end - 1].kind == BLANK:
+        end -= 1
+    return tokens if end == len(tokens) else tokens[:end]
 
 
 def _parse_cells(
@@ -133,6 +135,7 @@ def _parse_cells(
 
 
 _SHORT_ROW: Final = CellSource(None, None, None, None, BLANK_CELL)
+ABSENT_SOURCE: Final = CellSource(None, None, None, None, ABSENT)  # a cell the report does not have
 
 
 # Rows repeat across reports ("0 | 0 | 0 | ..."): a row's cells are parsed once.
@@ -255,7 +258,7 @@ def align_table3(
                 if any(t.kind == VALUE for t in chunk):
                     expanded.append(RawRow(None, None, None, chunk))
         else:
-            expanded.append(RawRow(row.key, row.group, row.label, cells))
+            expanded.append(row if cells is row.tokens else RawRow(row.key, row.group, row.label, cells))
 
     assigned: dict[str, RawRow] = {}
     prev = -1
@@ -330,7 +333,7 @@ def align_table3(
         if found is None:
             result.values[key] = [None] * columns_n
             for cid in _t3_cell_ids(key):
-                result.sources[cid] = CellSource(raw=None, status=ABSENT)
+                result.sources[cid] = ABSENT_SOURCE
             result.issues.append(
                 Issue(
                     "missing_row", WARNING, f"table 三 row {key} not found; cells are null", None, f"t3.{key}"
@@ -545,7 +548,7 @@ def align_table2(tokens: list[Token], fmt: str, text_layout: Layout = DEFAULT_LA
     for key in template.table2_keys(fmt):
         if key not in result.values:
             result.values[key] = None
-            result.sources[f"t2.{key}"] = CellSource(raw=None, status=ABSENT)
+            result.sources[f"t2.{key}"] = ABSENT_SOURCE
             result.issues.append(
                 Issue("missing_row", WARNING, f"table 二 cell {key} not found; null", None, f"t2.{key}")
             )
@@ -595,7 +598,7 @@ def align_table4(cells: list[Token], text_layout: Layout = DEFAULT_LAYOUT) -> Ta
     if not cells:
         for key in keys:
             result.values[key] = None
-            result.sources[f"t4.{key}"] = CellSource(raw=None, status=ABSENT)
+            result.sources[f"t4.{key}"] = ABSENT_SOURCE
         result.issues.append(Issue("missing_table", WARNING, "table 四 has no cells; all null", None, "t4"))
         return result
     rr = read_row(cells, N_TABLE4, segment.table4_ok, layout=text_layout)
@@ -605,7 +608,7 @@ def align_table4(cells: list[Token], text_layout: Layout = DEFAULT_LAYOUT) -> Ta
         if len(cells) < N_TABLE4:
             for key in keys[len(cells) :]:
                 # A table cut short: the cells after the cut are not in the report.
-                result.sources[f"t4.{key}"] = CellSource(raw=None, status=ABSENT)
+                result.sources[f"t4.{key}"] = ABSENT_SOURCE
             result.issues.append(
                 Issue(
                     "truncated_table",

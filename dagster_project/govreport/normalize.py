@@ -98,9 +98,9 @@ def normalize_document(text: str) -> tuple[str, int]:
     the Traditional-to-Simplified step changed (-1: a conversion changed a line's length).
 
     NFKC first (full-width parentheses become ASCII, which the pinyin pattern needs), then pinyin
-    removal, then script conversion. Every step works on the whole document at once and gives what
-    it gives line by line (``normalize_lines``): none creates or removes a newline, none matches
-    across one, and conversion phrases never span one."""
+    removal, then script conversion. The folding steps work on the whole document at once and give
+    what they give line by line (``normalize_lines``): none creates or removes a newline or matches
+    across one."""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if any(c in text for c in _OTHER_NEWLINES):
@@ -108,21 +108,38 @@ def normalize_document(text: str) -> tuple[str, int]:
     folded = normalize_line(text)
     if folded.isascii():
         return folded, 0
-    simplified = to_simplified(folded)
-    if simplified == folded:
-        return folded, 0
-    before, after = folded.split("\n"), simplified.split("\n")
-    if len(before) != len(after):  # not expected of OpenCC; the line by line result is the contract
-        lines, changed = normalize_lines(text)
-        return "\n".join(lines), changed
+    # Script conversion line by line: a report repeats most of its lines (labels, headers, cells),
+    # and each distinct line is converted once (``_simplified``).
+    lines = folded.split("\n")
+    out = lines
     changed = 0
-    for a, b in zip(before, after, strict=True):
-        if a == b:
+    for i, line in enumerate(lines):
+        if line.isascii():
             continue
-        if len(a) != len(b):
-            return _drop_cjk_spaces(simplified), -1
-        changed += sum(map(str.__ne__, a, b))
-    # Converted characters can newly stand next to a space (dropping spaces twice changes nothing).
+        simplified, n = _simplified(line) if len(line) <= _CACHED_LINE else _simplify(line)
+        if n:
+            if out is lines:
+                out = list(lines)
+            out[i] = simplified
+            changed = -1 if n < 0 or changed < 0 else changed + n
+    return (folded, 0) if out is lines else ("\n".join(out), changed)
+
+
+_CACHED_LINE: Final = 400  # longer lines (flattened pages) rarely repeat
+
+
+@lru_cache(maxsize=16384)
+def _simplified(line: str) -> tuple[str, int]:
+    return _simplify(line)
+
+
+def _simplify(line: str) -> tuple[str, int]:
+    """A folded line in Simplified script and how many characters changed (-1: the length changed).
+    Converted characters can newly stand next to a space (dropping spaces twice changes nothing)."""
+    simplified = to_simplified(line)
+    if simplified == line:
+        return line, 0
+    changed = sum(map(str.__ne__, line, simplified)) if len(line) == len(simplified) else -1
     return _drop_cjk_spaces(simplified), changed
 
 
@@ -144,11 +161,4 @@ _OTHER_NEWLINES: Final = "\u2028\u2029\x0b\x0c\x85"
 def _normalize_uncached(line: str) -> tuple[str, int]:
     """One normalized line and how many characters script conversion changed (-1: the length changed)."""
     folded = normalize_line(line)
-    if folded.isascii():
-        return folded, 0
-    simplified = to_simplified(folded)
-    if folded == simplified:
-        return folded, 0  # normalize_line dropped its CJK spaces already (dropping them again is a no-op)
-    # Characters changed, or -1 when a phrase conversion changed the length.
-    changed = sum(map(str.__ne__, folded, simplified)) if len(folded) == len(simplified) else -1
-    return _drop_cjk_spaces(simplified), changed
+    return (folded, 0) if folded.isascii() else _simplify(folded)

@@ -357,7 +357,7 @@ def _empty_table4() -> align.TableResult:
     result = align.TableResult()
     for key in template.table4_keys():
         result.values[key] = None
-        result.sources[f"t4.{key}"] = CellSource(raw=None, status=ABSENT)
+        result.sources[f"t4.{key}"] = align.ABSENT_SOURCE
     return result
 
 
