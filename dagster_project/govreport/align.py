@@ -57,16 +57,25 @@ class TableResult:
     issues: list[Issue] = field(default_factory=list)
 
 
-@dataclass
 class RawRow:
-    key: str | None
-    group: str | None
-    label: Token | None
-    tokens: list[Token] = field(default_factory=list)
+    """A table row as read: its label and the value and blank tokens after it. A plain class, not a
+    dataclass: compiled (native.py), its constructor is native code."""
 
-    @property
-    def has_values(self) -> bool:
-        return any(t.kind == VALUE for t in self.tokens)
+    __slots__ = ("group", "has_values", "key", "label", "tokens")
+
+    def __init__(
+        self, key: str | None, group: str | None, label: Token | None, tokens: list[Token] | None = None
+    ) -> None:
+        self.key = key
+        self.group = group
+        self.label = label
+        self.tokens: list[Token] = tokens if tokens is not None else []
+        self.has_values = any(t.kind == VALUE for t in self.tokens)
+
+    def add(self, token: Token) -> None:
+        self.tokens.append(token)
+        if token.kind == VALUE:
+            self.has_values = True
 
 
 def _loc(token: Token | None) -> str | None:
@@ -204,7 +213,7 @@ def table3_raw_rows(tokens: list[Token]) -> list[RawRow]:
                 if reuse:
                     assert current is not None
                     current.key, current.label = label.key, tok
-                    current.tokens = []
+                    current.tokens = []  # blanks only: ``has_values`` stays False
                 else:
                     close()
                     group = "other" if label.key == "other_processing" else None
@@ -221,7 +230,7 @@ def table3_raw_rows(tokens: list[Token]) -> list[RawRow]:
         elif tok.kind in (VALUE, BLANK):
             if current is None:
                 current = RawRow(None, None, None)
-            current.tokens.append(tok)
+            current.add(tok)
         elif tok.kind == BREAK or (tok.kind == TEXT and len(tok.text) > 20):
             close()
     close()
@@ -477,7 +486,7 @@ def align_table2(tokens: list[Token], fmt: str, text_layout: Layout = DEFAULT_LA
             current = None
         elif tok.kind in (VALUE, BLANK):
             if current is not None:
-                current.tokens.append(tok)
+                current.add(tok)
             elif tok.kind == VALUE:
                 result.issues.append(
                     Issue(

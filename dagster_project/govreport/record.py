@@ -6,7 +6,7 @@ JSON Lines contract of ``govreport parse``.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Final, NamedTuple
 
 # Statuses a parse can end in. Everything except PARSED is a quarantine reason.
@@ -25,18 +25,51 @@ WARNING: Final = "warning"
 INFO: Final = "info"
 
 
-@dataclass(frozen=True, slots=True)
 class Issue:
-    """One anomaly found while parsing; never silently dropped."""
+    """One anomaly found while parsing; never silently dropped. Not changed once made.
 
-    code: str
-    severity: str
-    message: str
-    location: str | None = None  # e.g. "line 123" or "page 2"
-    cell: str | None = None  # cell id, e.g. "t3.granted[6]"
+    A plain class, not a frozen dataclass: compiled (native.py), its constructor is native code,
+    where a dataclass keeps the generated Python ``__init__``. It compares, hashes and prints by its
+    fields as the dataclass did."""
+
+    __slots__ = ("cell", "code", "location", "message", "severity")
+
+    def __init__(
+        self,
+        code: str,
+        severity: str,
+        message: str,
+        location: str | None = None,  # e.g. "line 123" or "page 2"
+        cell: str | None = None,  # cell id, e.g. "t3.granted[6]"
+    ) -> None:
+        self.code = code
+        self.severity = severity
+        self.message = message
+        self.location = location
+        self.cell = cell
+
+    def _fields(self) -> tuple[str, str, str, str | None, str | None]:
+        return (self.code, self.severity, self.message, self.location, self.cell)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Issue) and self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return "Issue(code={!r}, severity={!r}, message={!r}, location={!r}, cell={!r})".format(
+            *self._fields()
+        )
+
+    def __reduce__(self) -> tuple:
+        return (Issue, self._fields())
 
     def to_json(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v is not None}
+        return {k: v for k, v in zip(ISSUE_FIELDS, self._fields(), strict=True) if v is not None}
+
+
+ISSUE_FIELDS: Final = ("code", "severity", "message", "location", "cell")
 
 
 # How a cell's value was decided (``CellSource.status``); the marts expose it as ``value_status``.
