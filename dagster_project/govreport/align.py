@@ -641,10 +641,12 @@ def detect_layout(t3_rows: list[list[Token]], t4_cells: list[Token]) -> Layout:
     rows = [(r, N_COLUMNS) for r in t3_rows] + ([(t4_cells, N_TABLE4)] if t4_cells else [])
     loose = [(r, n) for r, n in rows if r and not all(t.explicit for t in r)]
     if not loose:
-        return Layout()
+        return DEFAULT_LAYOUT
     values = [t for r, _ in loose for t in r if t.kind == VALUE]
-    one_per_line = len({t.line for t in values}) == len(values) and len(values) >= 10
+    one_per_line = len(values) >= 10 and len({t.line for t in values}) == len(values)
+    if not one_per_line:
+        return DEFAULT_LAYOUT
     repeats = any(a.text == b.text for r, _ in loose for a, b in itertools.pairwise(r))
     # A row holding fewer digits than cells cannot be a fused run: cells are missing from it.
     short = any(0 < sum(ch.isdigit() for t in r for ch in t.text) < n for r, n in loose)
-    return Layout(collapsed=one_per_line and short and not repeats)
+    return Layout(collapsed=short and not repeats)

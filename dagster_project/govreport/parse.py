@@ -14,6 +14,7 @@ from . import align, fees, identities, metadata, native, sections, template
 from . import labels as lab
 from .decode import UndecodableError, decode
 from .normalize import normalize_document, normalize_line, to_simplified
+from .readers.document import NoTextLayer, UnreadableDocument, describe_archive, read_document, sniff_kind
 from .record import (
     ABSENT,
     BINARY,
@@ -88,14 +89,6 @@ def parse_file(path) -> ParseResult:
 
 def _read(data: bytes, name: str) -> tuple[str | None, ParseResult | None, dict]:
     """Decode to text. Returns (text, early_result, extras)."""
-    from .readers.document import (
-        NoTextLayer,
-        UnreadableDocument,
-        describe_archive,
-        read_document,
-        sniff_kind,
-    )
-
     kind = sniff_kind(data, name)
     archive = describe_archive(data) if kind == "binary" else None
     if archive:  # not read through: one row per file under raw/, and no archive bombs

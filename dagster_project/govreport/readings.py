@@ -27,6 +27,7 @@ from functools import lru_cache
 from typing import Final
 
 from . import segment
+from .template import placeholders
 from .tokens import BLANK, VALUE, Token
 from .values import parse_value
 
@@ -90,6 +91,11 @@ def _one_cell(text: str) -> bool:
     """A piece that can be one cell as written (no leading zero), whatever its length."""
     digits = text.lstrip("-+")
     return not (len(digits) > 1 and digits.startswith("0") and not digits.startswith("0."))
+
+
+def _plain_cell(text: str) -> bool:
+    """Digits that can be one cell as written (no leading zero), or a placeholder."""
+    return (text.isascii() and text.isdigit() and _one_cell(text)) or text in placeholders()
 
 
 def _value(text: str, signed: bool, amount: bool):
@@ -184,6 +190,17 @@ def _read_row(key: tuple, n: int, check, signed: tuple, decimals: tuple, collaps
 
     if collapsed and k < n:
         return _expand_collapsed(pieces, n, check, signed, decimals)
+    if k == n and all(t.kind == BLANK or _plain_cell(t.text) for t in pieces):
+        # One piece per cell, each a number written as one cell or a placeholder: the reading the
+        # segments below give, without enumerating (``_split_segments`` gives each piece one cell).
+        reading = tuple(
+            [
+                None if t.kind == BLANK else _value(t.text, signed[i], decimals[i])
+                for i, t in enumerate(pieces)
+            ]
+        )
+        if check is None or not all(runs) or len({t.line for t in pieces}) != 1 or _check(check, reading):
+            return RowReadings((reading,), True, "spaced")
     # Spaces and line breaks are cell boundaries, but not every boundary is printed: a piece may
     # hold several fused cells ("1 0 0 0 0 01", "2 0 000022"). Pieces are never joined.
     segments = [

@@ -133,9 +133,13 @@ def _is_sentence(rest: str) -> bool:
 
 
 def _residual_tokens(text: str, line: int, offset: int, explicit: bool) -> list[Token]:
-    out = []
+    out: list[Token] = []
     for m in _PIECE.finditer(text):
         piece = m.group()
+        if (piece.isascii() and piece.isdigit()) or piece in placeholders():
+            # The common pieces: a plain number or a placeholder is a value, whatever follows.
+            out.append(Token(VALUE, piece, line, offset + m.start(), explicit=explicit))
+            continue
         number = _LEADING_NUMBER.match(piece)
         rest = piece[number.end() :] if number else ""
         if number and not explicit and rest and _is_sentence(rest):
@@ -204,7 +208,7 @@ _CACHED_LINE: Final = 400
 # fragment (``_is_fragment``), and may it hold a row number printed apart (``_drop_split_ordinals``)?
 @lru_cache(maxsize=16384)
 def _line_info(text: str, catalog: lab.Catalog) -> tuple[bool, tuple[tuple, ...], bool]:
-    tokens = tuple((t.kind, t.text, t.offset, t.label, t.explicit) for t in _tokenize_line(text, catalog))
+    tokens = tuple([(t.kind, t.text, t.offset, t.label, t.explicit) for t in _tokenize_line(text, catalog)])
     ordinal = any(t[0] == VALUE and not t[4] and t[1][-1:] in (".", "、") for t in tokens)
     return _is_fragment(text), tokens, ordinal
 

@@ -149,3 +149,61 @@ def test_tokenizer_matches_joining_fragments_first(path):
         for number, offset, text in region_lines:  # a whole line is passed on as the line itself
             assert doc[offset : offset + len(text)] == text
             assert number == doc.count("\n", 0, offset) + 1
+
+
+# --------------------------------------------------------------------------- spaced rows
+
+SPACED_PIECE = st.one_of(
+    st.sampled_from(["0", "01", "00", "-", "--", "—", "/", "无", "", "5", "12", "0.5", "8件", "-3"]),
+    st.integers(0, 3000).map(str),
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(SPACED_PIECE, min_size=1, max_size=8), st.booleans(), st.booleans())
+def test_a_spaced_row_of_plain_cells_reads_as_the_segment_enumeration_reads_it(texts, checked, one_line):
+    from dagster_project.govreport import readings, segment
+
+    n = len(texts)
+    check = segment.row_sum_ok if checked and n == 7 else None
+    tokens = [
+        tk.Token(tk.BLANK if text == "" else tk.VALUE, text, 1 if one_line else i + 1, 0)
+        for i, text in enumerate(texts)
+    ]
+    flags = (False,) * n
+    got = readings.read_row(tokens, n, check)
+    runs = [t.kind == tk.VALUE and readings._is_run(t.text, False, False) for t in tokens]
+    segments = [
+        ("run", t.text) if r else ("atom", "" if t.kind == tk.BLANK else t.text)
+        for t, r in zip(tokens, runs, strict=True)
+    ]
+    alternatives = readings._dash_alternatives(segments)
+    if len(alternatives) > 1:
+        return  # read as "mixed": the shortcut never applies
+    primary = readings._split_segments(segments, n, check, flags, flags)
+    want = readings._with_stray_spaces(primary, tokens, runs, n, check, flags, flags)
+    assert (got.candidates, got.forced, got.kind, got.complete, got.note) == (
+        want.candidates,
+        want.forced,
+        want.kind,
+        want.complete,
+        want.note,
+    )
+
+
+@st.composite
+def respaced_rows(draw) -> list[str]:
+    """A row that satisfies S3, its digits re-cut into seven pieces at random places ("1 2 3 4 5 62 1"
+    for 1,2,3,4,5,6,21): the stray-space reading must still join the candidates."""
+    cells = draw(st.lists(st.integers(0, 30), min_size=6, max_size=6))
+    digits = "".join(map(str, [*cells, sum(cells)]))
+    cuts = sorted(draw(st.sets(st.integers(1, len(digits) - 1), min_size=6, max_size=6)))
+    return [digits[a:b] for a, b in zip([0, *cuts], [*cuts, len(digits)], strict=True)]
+
+
+@settings(max_examples=500, deadline=None)
+@given(respaced_rows())
+def test_a_respaced_row_keeps_the_readings_of_its_joined_digits(texts):
+    test_a_spaced_row_of_plain_cells_reads_as_the_segment_enumeration_reads_it.hypothesis.inner_test(
+        texts, True, True
+    )
