@@ -50,7 +50,7 @@ def normalize_line(line: str) -> str:
         if any(c in line for c in _NFKC_STABLE_SPACES):
             line = _SPACES.sub(" ", line)
     else:
-        if not _printable(line):
+        if not only_printable(line):
             line = _SPACES.sub(" ", line)
         # Folding the full-width ASCII variants first gives the same result (NFKC maps each to its
         # ASCII character) and usually leaves nothing else for the slow full normalization.
@@ -60,14 +60,15 @@ def normalize_line(line: str) -> str:
         line = _FULL_WIDTH.sub(_fold_width, line)
         if not unicodedata.is_normalized("NFKC", line):
             line = unicodedata.normalize("NFKC", line)
-    if not _printable(line):
+    if not only_printable(line):
         line = _CONTROL.sub("", line)
     if "(" in line:
         line = _PINYIN.sub("", line)
     return _drop_cjk_spaces(line)
 
 
-def _printable(text: str) -> bool:
+def only_printable(text: str) -> bool:
+    """No non-printable character in ``text`` other than newlines and tabs."""
     return text.replace("\n", "").replace("\t", "").isprintable()
 
 

@@ -13,7 +13,7 @@ from typing import Final
 from . import align, fees, identities, metadata, native, sections, template
 from . import labels as lab
 from .decode import UndecodableError, decode
-from .normalize import normalize_document, normalize_line, to_simplified
+from .normalize import normalize_document, normalize_line, only_printable, to_simplified
 from .readers.document import NoTextLayer, UnreadableDocument, describe_archive, read_document, sniff_kind
 from .record import (
     ABSENT,
@@ -143,7 +143,10 @@ def _read(data: bytes, name: str) -> tuple[str | None, ParseResult | None, dict]
         text, encoding = decode(data)
     except UndecodableError as exc:
         return None, ParseResult(name, UNDECODABLE, issues=[Issue("undecodable", ERROR, str(exc))]), {}
-    if text and len(_CONTROL.findall(text[:20000])) > 0.02 * min(len(text), 20000):
+    head = text[:20000]
+    # Every character of _CONTROL is non-printable: a head whose only non-printable characters are
+    # newlines and tabs has none (str.isprintable is much faster than the pattern scan).
+    if head and not only_printable(head) and len(_CONTROL.findall(head)) > 0.02 * len(head):
         return (
             None,
             ParseResult(
@@ -158,9 +161,8 @@ def _read(data: bytes, name: str) -> tuple[str | None, ParseResult | None, dict]
 
 
 def _detect_format(region_text: str) -> tuple[str | None, int, int]:
-    form = template.match_form(region_text)
-    n2019 = sum(m in form for m in template.format_marker_forms(template.FORMAT_2019))
-    n2021 = sum(m in form for m in template.format_marker_forms(template.FORMAT_2021))
+    n2019 = sum(m.search(region_text) is not None for m in template.format_markers(template.FORMAT_2019))
+    n2021 = sum(m.search(region_text) is not None for m in template.format_markers(template.FORMAT_2021))
     if n2019 > n2021:
         return template.FORMAT_2019, n2019, n2021
     if n2021 > n2019:
