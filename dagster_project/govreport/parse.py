@@ -161,8 +161,9 @@ def _read(data: bytes, name: str) -> tuple[str | None, ParseResult | None, dict]
 
 
 def _detect_format(region_text: str) -> tuple[str | None, int, int]:
-    n2019 = sum(m.search(region_text) is not None for m in template.format_markers(template.FORMAT_2019))
-    n2021 = sum(m.search(region_text) is not None for m in template.format_markers(template.FORMAT_2021))
+    form = template.match_form(region_text)
+    n2019 = sum(m in form for m in template.format_marker_forms(template.FORMAT_2019))
+    n2021 = sum(m in form for m in template.format_marker_forms(template.FORMAT_2021))
     if n2019 > n2021:
         return template.FORMAT_2019, n2019, n2021
     if n2021 > n2019:

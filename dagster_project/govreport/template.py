@@ -106,15 +106,6 @@ def placeholders() -> frozenset[str]:
 
 
 @cache
-def format_markers(fmt: str) -> tuple[re.Pattern, ...]:
-    """The column labels only one of the two formats prints, each as a pattern that finds it where
-    ``match_form(text)`` holds its match form: its kept characters in order, with only characters
-    ``match_form`` drops between them."""
-    return tuple(form_pattern(match_form(m)) for m in raw()["format_markers"][fmt])
-
-
-_DROPPED: Final = "[^0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]*"
-
-
-def form_pattern(form: str) -> re.Pattern:
-    return re.compile(_DROPPED.join(re.escape(c) for c in form))
+def format_marker_forms(fmt: str) -> tuple[str, ...]:
+    """Match forms of the column labels only one of the two formats prints."""
+    return tuple(match_form(m) for m in raw()["format_markers"][fmt])

@@ -207,25 +207,3 @@ def test_a_respaced_row_keeps_the_readings_of_its_joined_digits(texts):
     test_a_spaced_row_of_plain_cells_reads_as_the_segment_enumeration_reads_it.hypothesis.inner_test(
         texts, True, True
     )
-
-
-# --------------------------------------------------------------------------- format markers
-
-MARKER_PIECE = st.one_of(
-    st.sampled_from([m for fmt in ("2019", "2021") for m in template.raw()["format_markers"][fmt]]),
-    st.sampled_from(
-        ["本年", "制发", "件数", "第二十条", "(九)", "项", " ", "\n", "|", "、", "1", "0", "数量", "a"]
-    ),
-)
-
-
-@settings(max_examples=1000, deadline=None)
-@given(st.lists(MARKER_PIECE, max_size=10))
-def test_a_marker_pattern_finds_the_marker_where_the_match_form_holds_it(pieces):
-    text = "".join(pieces)
-    form = template.match_form(text)
-    for fmt in ("2019", "2021"):
-        for marker, pattern in zip(
-            template.raw()["format_markers"][fmt], template.format_markers(fmt), strict=True
-        ):
-            assert (pattern.search(text) is not None) == (template.match_form(marker) in form), (marker, text)
