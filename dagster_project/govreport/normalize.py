@@ -46,11 +46,13 @@ def normalize_line(line: str) -> str:
     # Every character ``_SPACES`` and ``_CONTROL`` replace is non-printable (a separator or a control
     # or format character): a text whose only non-printable characters are newlines and tabs has
     # none of them, and ``str.isprintable`` says so far faster than a pattern scan.
+    clean = only_printable(line)
     if unicodedata.is_normalized("NFKC", line):
-        if any(c in line for c in _NFKC_STABLE_SPACES):
+        if not clean and any(c in line for c in _NFKC_STABLE_SPACES):
             line = _SPACES.sub(" ", line)
+            clean = only_printable(line)
     else:
-        if not only_printable(line):
+        if not clean:
             line = _SPACES.sub(" ", line)
         # Folding the full-width ASCII variants first gives the same result (NFKC maps each to its
         # ASCII character) and usually leaves nothing else for the slow full normalization.
@@ -60,7 +62,10 @@ def normalize_line(line: str) -> str:
         line = _FULL_WIDTH.sub(_fold_width, line)
         if not unicodedata.is_normalized("NFKC", line):
             line = unicodedata.normalize("NFKC", line)
-    if not only_printable(line):
+            clean = only_printable(line)
+        elif not clean:  # the spaces are replaced; the folds make printable ASCII
+            clean = only_printable(line)
+    if not clean:
         line = _CONTROL.sub("", line)
     if "(" in line:
         line = _PINYIN.sub("", line)
@@ -119,34 +124,56 @@ def normalize_document(text: str) -> tuple[str, int]:
     if folded.isascii():
         return folded, 0
     # Script conversion line by line: a report repeats most of its lines (labels, headers, cells),
-    # and each distinct line is converted once (``_simplified``).
+    # and each distinct line is converted once (``_SIMPLIFIED``); the lines not seen before are
+    # converted together, in one call.
     lines = folded.split("\n")
+    done: list[tuple[str, int] | None] = [None] * len(lines)
+    new: list[int] = []
+    for i, line in enumerate(lines):
+        if not line.isascii():
+            hit = _SIMPLIFIED.get(line)
+            if hit is None:
+                new.append(i)
+            else:
+                done[i] = hit
+    if new:
+        converted = to_simplified("\n".join([lines[i] for i in new])).split("\n")
+        if len(converted) != len(new):  # not expected of OpenCC: convert the lines one by one
+            converted = [to_simplified(lines[i]) for i in new]
+        if len(_SIMPLIFIED) > _CACHE_SIZE:
+            _SIMPLIFIED.clear()
+        for i, simplified in zip(new, converted, strict=True):
+            line = lines[i]
+            finished = _finish(line, simplified)
+            done[i] = finished
+            if len(line) <= _CACHED_LINE:
+                _SIMPLIFIED[line] = finished
     out = lines
     changed = 0
-    for i, line in enumerate(lines):
-        if line.isascii():
-            continue
-        simplified, n = _simplified(line) if len(line) <= _CACHED_LINE else _simplify(line)
-        if n:
+    for i, pair in enumerate(done):
+        if pair is not None and pair[1]:
             if out is lines:
                 out = list(lines)
-            out[i] = simplified
+            out[i] = pair[0]
+            n = pair[1]
             changed = -1 if n < 0 or changed < 0 else changed + n
     return (folded, 0) if out is lines else ("\n".join(out), changed)
 
 
 _CACHED_LINE: Final = 400  # longer lines (flattened pages) rarely repeat
-
-
-@lru_cache(maxsize=16384)
-def _simplified(line: str) -> tuple[str, int]:
-    return _simplify(line)
+_CACHE_SIZE: Final = 16384
+# Each distinct folded line's Simplified form and changed-character count (``_finish``).
+_SIMPLIFIED: Final[dict[str, tuple[str, int]]] = {}
 
 
 def _simplify(line: str) -> tuple[str, int]:
-    """A folded line in Simplified script and how many characters changed (-1: the length changed).
-    Converted characters can newly stand next to a space (dropping spaces twice changes nothing)."""
-    simplified = to_simplified(line)
+    return _finish(line, to_simplified(line))
+
+
+def _finish(line: str, simplified: str) -> tuple[str, int]:
+    """A folded line in Simplified script (``simplified``: as OpenCC converts it) and how many
+    characters changed (-1: the length changed). Converted characters can newly stand next to a
+    space (dropping spaces twice changes nothing)."""
     if simplified == line:
         return line, 0
     changed = sum(map(str.__ne__, line, simplified)) if len(line) == len(simplified) else -1
