@@ -52,6 +52,8 @@ class Catalog:
         alternatives = sorted(entries, key=len, reverse=True)
         self.pattern = re.compile("|".join(re.escape(a) for a in alternatives))
         self.fuzzy_pool = [(a, lab) for a, lab in entries.items() if lab.role == ROW and len(a) >= 5]
+        # The tokens of each distinct line scanned with this catalog (``tokens._line_info``).
+        self.lines: dict[str, tuple] = {}
 
     def scan(self, text: str) -> list[Match]:
         """Non-overlapping label matches in ``text``, leftmost-longest, as spans of ``text``."""

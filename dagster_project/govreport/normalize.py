@@ -140,13 +140,12 @@ def normalize_document(text: str) -> tuple[str, int]:
         converted = to_simplified("\n".join([lines[i] for i in new])).split("\n")
         if len(converted) != len(new):  # not expected of OpenCC: convert the lines one by one
             converted = [to_simplified(lines[i]) for i in new]
-        if len(_SIMPLIFIED) > _CACHE_SIZE:
-            _SIMPLIFIED.clear()
         for i, simplified in zip(new, converted, strict=True):
             line = lines[i]
             finished = _finish(line, simplified)
             done[i] = finished
-            if len(line) <= _CACHED_LINE:
+            # Full, the cache keeps the lines seen first (the template's come early).
+            if len(line) <= _CACHED_LINE and len(_SIMPLIFIED) < _CACHE_SIZE:
                 _SIMPLIFIED[line] = finished
     out = lines
     changed = 0

@@ -11,7 +11,6 @@ Every text layout seen in real reports reduces to the same stream:
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import Final
 
 from . import labels as lab
@@ -203,11 +202,24 @@ def tokenize(lines: list[tuple[int, int, str]], catalog: lab.Catalog) -> list[To
 _CACHED_LINE: Final = 400
 
 
-# Reports repeat the same lines (labels, headers, small cells): a line's tokens are computed once,
-# with offsets relative to the line, and placed at each occurrence. With them: is the line a label
-# fragment (``_is_fragment``), and may it hold a row number printed apart (``_drop_split_ordinals``)?
-@lru_cache(maxsize=16384)
 def _line_info(text: str, catalog: lab.Catalog) -> tuple[bool, tuple[tuple, ...], bool]:
+    """A line's tokens, computed once per catalog (``Catalog.lines``): reports repeat the same lines
+    (labels, headers, small cells), so the tokens are kept with offsets relative to the line and
+    placed at each occurrence. With them: is the line a label fragment (``_is_fragment``), and may
+    it hold a row number printed apart (``_drop_split_ordinals``)?"""
+    cache = catalog.lines
+    info = cache.get(text)
+    if info is None:
+        info = _compute_line_info(text, catalog)
+        if len(cache) < _LINE_CACHE:  # full: the lines seen first stay (the template's come early)
+            cache[text] = info
+    return info
+
+
+_LINE_CACHE: Final = 16384
+
+
+def _compute_line_info(text: str, catalog: lab.Catalog) -> tuple[bool, tuple[tuple, ...], bool]:
     tokens = tuple([(t.kind, t.text, t.offset, t.label, t.explicit) for t in _tokenize_line(text, catalog)])
     ordinal = any(t[0] == VALUE and not t[4] and t[1][-1:] in (".", "、") for t in tokens)
     return _is_fragment(text), tokens, ordinal
