@@ -118,14 +118,23 @@ def _parse_cells(
     tokens: list[Token],
     cell_ids: Sequence[str],
     result: TableResult,
-    signed: tuple[bool, ...],
-    amount: tuple[bool, ...],
+    signed: tuple[bool, ...] | None,
+    amount: tuple[bool, ...] | None,
 ) -> list:
-    """The values of a row of delimited cells; their sources and issues go into ``result``."""
+    """The values of a row of delimited cells (``signed`` and ``amount`` mark the cells that may be
+    negative or hold decimals; None: none may); their sources and issues go into ``result``."""
     sources, issues = result.sources, result.issues
     n = len(cell_ids)
     n_tokens = len(tokens)
-    parsed = _cells(tuple([t.text if t.kind == VALUE else "" for t in tokens[:n]]), signed, amount)
+    texts = tuple([t.text if t.kind == VALUE else "" for t in tokens[:n]])
+    if signed is None and amount is None:  # tables 三 and 四: the common case, a plain dict lookup
+        parsed = _PLAIN_ROWS.get(texts)
+        if parsed is None:
+            parsed = _row_cells(texts, no_flags(len(texts)), no_flags(len(texts)))
+            if len(_PLAIN_ROWS) < _ROW_CACHE:  # full: the rows seen first stay
+                _PLAIN_ROWS[texts] = parsed
+    else:
+        parsed = _cells(texts, signed or no_flags(len(texts)), amount or no_flags(len(texts)))
     values: list = []
     for i in range(n):
         cid = cell_ids[i]
@@ -148,8 +157,16 @@ ABSENT_SOURCE: Final = CellSource(None, None, None, None, ABSENT)  # a cell the 
 
 
 # Rows repeat across reports ("0 | 0 | 0 | ..."): a row's cells are parsed once.
+_PLAIN_ROWS: Final[dict[tuple[str, ...], tuple[tuple, ...]]] = {}
+_ROW_CACHE: Final = 16384
+
+
 @lru_cache(maxsize=16384)
 def _cells(texts: tuple[str, ...], signed: tuple[bool, ...], amount: tuple[bool, ...]) -> tuple[tuple, ...]:
+    return _row_cells(texts, signed, amount)
+
+
+def _row_cells(texts: tuple[str, ...], signed: tuple[bool, ...], amount: tuple[bool, ...]) -> tuple:
     return tuple([_cell(text, signed[i], amount[i]) for i, text in enumerate(texts)])
 
 
@@ -403,7 +420,7 @@ def _emit_row(
     ``amount`` mark the cells that may be negative or hold decimals."""
     n = len(cell_ids)
     if rr.forced and len(rr.candidates) == 1 and rr.kind in ("delimited", "spaced"):
-        return _parse_cells(cells, cell_ids, result, signed or no_flags(n), amount or no_flags(n))
+        return _parse_cells(cells, cell_ids, result, signed, amount)
     first = cells[0] if cells else None
     raw = " ".join(t.text for t in cells) if cells else None
     src = _source(first, raw=raw)
