@@ -13,7 +13,7 @@ from typing import Final
 from . import align, fees, identities, metadata, native, sections, template
 from . import labels as lab
 from .decode import UndecodableError, decode
-from .normalize import normalize_document, normalize_line, only_printable, to_simplified
+from .normalize import normalize_document, normalize_line, to_simplified
 from .readers.document import NoTextLayer, UnreadableDocument, describe_archive, read_document, sniff_kind
 from .record import (
     ABSENT,
@@ -143,10 +143,7 @@ def _read(data: bytes, name: str) -> tuple[str | None, ParseResult | None, dict]
         text, encoding = decode(data)
     except UndecodableError as exc:
         return None, ParseResult(name, UNDECODABLE, issues=[Issue("undecodable", ERROR, str(exc))]), {}
-    head = text[:20000]
-    # Every character of _CONTROL is non-printable: a head whose only non-printable characters are
-    # newlines and tabs has none (str.isprintable is much faster than the pattern scan).
-    if head and not only_printable(head) and len(_CONTROL.findall(head)) > 0.02 * len(head):
+    if text and len(_CONTROL.findall(text[:20000])) > 0.02 * min(len(text), 20000):
         return (
             None,
             ParseResult(
@@ -320,17 +317,16 @@ def _with_status(
     out: dict[str, CellSource] = {}
     values2, rows3, values4 = record["table2"], record["table3"], record["table4"]
     for cid, value in zip(_cell_ids("t2", tuple(values2)), values2.values(), strict=True):
-        _put(out, cid, value, t2.get(cid))
+        src = t2.get(cid)
+        out[cid] = src if src is not None and src.status is not None else _classified(value, src)
     for key, values in rows3.items():
         for cid, value in zip(_t3_cell_ids(key, len(values)), values, strict=True):
-            _put(out, cid, value, t3.get(cid))
+            src = t3.get(cid)
+            out[cid] = src if src is not None and src.status is not None else _classified(value, src)
     for cid, value in zip(_cell_ids("t4", tuple(values4)), values4.values(), strict=True):
-        _put(out, cid, value, t4.get(cid))
+        src = t4.get(cid)
+        out[cid] = src if src is not None and src.status is not None else _classified(value, src)
     return out
-
-
-def _put(out: dict[str, CellSource], cid: str, value: object, src: CellSource | None) -> None:
-    out[cid] = src if src is not None and src.status is not None else _classified(value, src)
 
 
 def _classified(value: object, src: CellSource | None) -> CellSource:

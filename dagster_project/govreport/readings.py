@@ -68,6 +68,8 @@ class RowReadings:
 def _is_run(text: str, signed: bool, decimal: bool) -> bool:
     """Digits that may hold several cells: minus signs only in rows with signed cells (2019
     ``*_items_change``), decimal points only in rows with amounts."""
+    if text.isascii() and text.isdigit():  # the common run: digits only (any flags allow it)
+        return True
     return _RUN_PATTERNS[signed, decimal].fullmatch(text) is not None
 
 
