@@ -12,6 +12,11 @@ from . import template
 from .record import WARNING, Issue
 
 _FLOW: Final = ("new_received", "carried_over", "total_processed", "carried_forward")
+# Table 四's blocks: (block, the keys of its four results, the key of its total).
+_S4_KEYS: Final = tuple(
+    (block, tuple(f"{block}_{r}" for r in ("upheld", "corrected", "other", "pending")), f"{block}_total")
+    for block in ("review", "litigation_direct", "litigation_after_review")
+)
 
 
 def check(record: dict) -> list[Issue]:
@@ -68,9 +73,9 @@ def check(record: dict) -> list[Issue]:
                 )
             )
     t4 = record.get("table4") or {}
-    for block in ("review", "litigation_direct", "litigation_after_review"):
-        parts = [t4.get(f"{block}_{r}") for r in ("upheld", "corrected", "other", "pending")]
-        total = t4.get(f"{block}_total")
+    for block, part_keys, total_key in _S4_KEYS:
+        parts = [t4.get(k) for k in part_keys]
+        total = t4.get(total_key)
         if total is not None and None not in parts and sum(parts) != total:
             issues.append(
                 Issue(

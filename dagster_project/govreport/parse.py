@@ -177,9 +177,11 @@ def _parse(data: bytes, name: str) -> ParseResult:
     assert text is not None
     doc, converted = normalize_document(text)
     lines = doc.split("\n")
-    line_starts = [0]
-    for line in lines[:-1]:
-        line_starts.append(line_starts[-1] + len(line) + 1)
+    line_starts: list[int] = []
+    start = 0
+    for line in lines:
+        line_starts.append(start)
+        start += len(line) + 1
     issues: list[Issue] = []
     regions = sections.find_sections(doc)
 
