@@ -131,15 +131,15 @@ def normalize_document(text: str) -> tuple[str, int]:
     # and each distinct line is converted once (``_SIMPLIFIED``); the lines not seen before are
     # converted together, in one call.
     lines = folded.split("\n")
-    done: list[tuple[str, int] | None] = [None] * len(lines)
+    changes: list[tuple[int, tuple[str, int]]] = []  # (line index, its Simplified form and count)
     new: list[int] = []
     for i, line in enumerate(lines):
         if not line.isascii():
             hit = _SIMPLIFIED.get(line)
             if hit is None:
                 new.append(i)
-            else:
-                done[i] = hit
+            elif hit[1]:
+                changes.append((i, hit))
     if new:
         converted = to_simplified("\n".join([lines[i] for i in new])).split("\n")
         if len(converted) != len(new):  # not expected of OpenCC: convert the lines one by one
@@ -147,20 +147,19 @@ def normalize_document(text: str) -> tuple[str, int]:
         for i, simplified in zip(new, converted, strict=True):
             line = lines[i]
             finished = _finish(line, simplified)
-            done[i] = finished
+            if finished[1]:
+                changes.append((i, finished))
             # Full, the cache keeps the lines seen first (the template's come early).
             if len(line) <= _CACHED_LINE and len(_SIMPLIFIED) < _CACHE_SIZE:
                 _SIMPLIFIED[line] = finished
-    out = lines
+    if not changes:
+        return folded, 0
+    out = list(lines)
     changed = 0
-    for i, pair in enumerate(done):
-        if pair is not None and pair[1]:
-            if out is lines:
-                out = list(lines)
-            out[i] = pair[0]
-            n = pair[1]
-            changed = -1 if n < 0 or changed < 0 else changed + n
-    return (folded, 0) if out is lines else ("\n".join(out), changed)
+    for i, (simplified, n) in changes:
+        out[i] = simplified
+        changed = -1 if n < 0 or changed < 0 else changed + n
+    return "\n".join(out), changed
 
 
 _CACHED_LINE: Final = 400  # longer lines (flattened pages) rarely repeat
