@@ -23,9 +23,9 @@ TABLES: Final = ("table2", "table3", "table4")
 _CLOSERS: Final = frozenset(")]}”’\"'》】")
 _OPENERS: Final = frozenset("([{“‘\"'《【")
 _ORDINAL: Final = re.compile(r"^\s*(\d{1,2})\s*[.、]")
+_DIGITS: Final = "0123456789"
 # A character of a label's match form other than a digit (``template.match_form`` keeps these and
 # ASCII digits).
-_DIGITS: Final = "0123456789"
 _WORD: Final = re.compile(r"[A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
