@@ -476,7 +476,8 @@ def _emit_row(
 
 
 @lru_cache(maxsize=64)
-def _cell_ids(table: str, keys: tuple[str, ...]) -> tuple[str, ...]:
+def cell_ids(table: str, keys: tuple[str, ...]) -> tuple[str, ...]:
+    """The cell ids of ``keys`` in ``table`` ("t2" or "t4"): ``t2.<key>``."""
     return tuple([f"{table}.{key}" for key in keys])
 
 
@@ -549,7 +550,7 @@ def align_table2(tokens: list[Token], fmt: str, text_layout: Layout = DEFAULT_LA
         rr = read_row(cells, n, None, signed=signed, decimals=amounts, layout=text_layout)
         values = _emit_row(
             result,
-            _cell_ids("t2", spec.keys),
+            cell_ids("t2", spec.keys),
             cells,
             rr,
             rr.candidates,
@@ -628,7 +629,7 @@ def align_table4(cells: list[Token], text_layout: Layout = DEFAULT_LAYOUT) -> Ta
         result.issues.append(Issue("missing_table", WARNING, "table 四 has no cells; all null", None, "t4"))
         return result
     rr = read_row(cells, N_TABLE4, segment.table4_ok, layout=text_layout)
-    values = _emit_row(result, _cell_ids("t4", tuple(keys)), cells, rr, rr.candidates, "S4", "t4")
+    values = _emit_row(result, cell_ids("t4", tuple(keys)), cells, rr, rr.candidates, "S4", "t4")
     result.values.update(zip(keys, values, strict=True))
     if rr.forced and rr.kind in ("delimited", "spaced"):
         if len(cells) < N_TABLE4:

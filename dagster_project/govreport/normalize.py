@@ -120,10 +120,7 @@ def normalize_document(text: str) -> tuple[str, int]:
     removal, then script conversion. The folding steps work on the whole document at once and give
     what they give line by line (``normalize_lines``): none creates or removes a newline or matches
     across one."""
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if any(c in text for c in _OTHER_NEWLINES):
-        text = _NEWLINES.sub("\n", text)
+    text = _unify_newlines(text)
     folded = normalize_line(text)
     if folded.isascii():
         return folded, 0
@@ -185,13 +182,19 @@ def _finish(line: str, simplified: str) -> tuple[str, int]:
 def normalize_lines(text: str) -> tuple[list[str], int]:
     """``normalize_document`` one line at a time (the reference the whole-document pass is tested
     against)."""
+    text = _unify_newlines(text)
+    done = [_normalize_uncached(line) for line in text.split("\n")]
+    counts = [n for _, n in done]
+    return [line for line, _ in done], (-1 if min(counts) < 0 else sum(counts))
+
+
+def _unify_newlines(text: str) -> str:
+    """Every line break as "\\n" (CR LF, CR and the Unicode breaks)."""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if any(c in text for c in _OTHER_NEWLINES):
         text = _NEWLINES.sub("\n", text)
-    done = [_normalize_uncached(line) for line in text.split("\n")]
-    counts = [n for _, n in done]
-    return [line for line, _ in done], (-1 if min(counts) < 0 else sum(counts))
+    return text
 
 
 _OTHER_NEWLINES: Final = "\u2028\u2029\x0b\x0c\x85"

@@ -299,11 +299,6 @@ def _with_page(src: CellSource, pages: list) -> CellSource:
     return src._replace(page=pages[src.line - 1])
 
 
-@lru_cache(maxsize=64)
-def _cell_ids(table: str, keys: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(f"{table}.{key}" for key in keys)
-
-
 @lru_cache(maxsize=256)
 def _t3_cell_ids(key: str, n: int) -> tuple[str, ...]:
     return tuple(f"t3.{key}[{i}]" for i in range(n))
@@ -318,14 +313,14 @@ def _with_status(
     else that gave no number is ``undetermined``."""
     out: dict[str, CellSource] = {}
     values2, rows3, values4 = record["table2"], record["table3"], record["table4"]
-    for cid, value in zip(_cell_ids("t2", tuple(values2)), values2.values(), strict=True):
+    for cid, value in zip(align.cell_ids("t2", tuple(values2)), values2.values(), strict=True):
         src = t2.get(cid)
         out[cid] = src if src is not None and src.status is not None else _classified(value, src)
     for key, values in rows3.items():
         for cid, value in zip(_t3_cell_ids(key, len(values)), values, strict=True):
             src = t3.get(cid)
             out[cid] = src if src is not None and src.status is not None else _classified(value, src)
-    for cid, value in zip(_cell_ids("t4", tuple(values4)), values4.values(), strict=True):
+    for cid, value in zip(align.cell_ids("t4", tuple(values4)), values4.values(), strict=True):
         src = t4.get(cid)
         out[cid] = src if src is not None and src.status is not None else _classified(value, src)
     return out
