@@ -153,10 +153,6 @@ def _read_row(key: tuple, n: int, check, signed: tuple, decimals: tuple, collaps
         pieces = [t.with_text(_SIGN_WORDS.sub(_sign, t.text)) if t.kind == VALUE else t for t in pieces]
     explicit = all(t.explicit for t in pieces)
     k = len(pieces)
-
-    def one(i: int, tok: Token):
-        return None if tok.kind == BLANK else _value(tok.text, signed[i], decimals[i])
-
     if k == 0:
         return RowReadings(((None,) * n,), True, "delimited")
     # A unit written after a fused run belongs to its last cell ("政府集中采购00元" = 0 items, 0 元).
@@ -171,9 +167,10 @@ def _read_row(key: tuple, n: int, check, signed: tuple, decimals: tuple, collaps
     digits = sum(_digit_count(t.text) for t, r in zip(pieces, runs, strict=True) if r)
 
     if explicit:
-        direct = tuple(one(i, t) if i < k else None for i, t in enumerate(pieces[:n])) + (None,) * max(
-            0, n - k
-        )
+        direct = tuple(
+            None if i >= k or t.kind == BLANK else _value(t.text, signed[i], decimals[i])
+            for i, t in enumerate(pieces[:n])
+        ) + (None,) * max(0, n - k)
         if k >= n or digits < n or check is None:
             return RowReadings((direct,), True, "delimited")
         # Fewer delimited cells than the row has, holding enough digits for all of them: a fused
@@ -296,39 +293,9 @@ def _split_run(run: str, n: int, check, signed, decimals) -> RowReadings:
 
 
 def _split_segments(segments, n, check, signed, decimals) -> RowReadings:
-    out: list[Reading] = []
-    complete = True
-
-    def rec(si: int, idx: int, acc: list) -> None:
-        nonlocal complete
-        if len(out) > MAX_EXPANSIONS:
-            complete = False
-            return
-        if si == len(segments):
-            if idx == n:
-                out.append(tuple(acc))
-            return
-        kind, text = segments[si]
-        left = len(segments) - si - 1
-        if kind == "atom":
-            # "--" may be one placeholder or two blank cells written without a space.
-            stretch = len(text) if len(text) > 1 and len(set(text)) == 1 and text[0] in "-/—" else 1
-            for m in range(1, min(stretch, n - idx - left) + 1):
-                value = _value(text, signed[idx], decimals[idx]) if text else None
-                rec(si + 1, idx + m, [*acc, *([value] * m)])
-            return
-        for m in range(1, n - idx - left + 1):
-            if m == 1 and _one_cell(text):
-                rec(si + 1, idx + 1, [*acc, _value(text, signed[idx], decimals[idx])])
-                continue
-            sub = segment.candidates(
-                text, m, None, signed=signed[idx : idx + m], decimals=decimals[idx : idx + m]
-            )
-            complete = complete and sub.complete
-            for split in sub.splits:
-                rec(si + 1, idx + m, [*acc, *split])
-
-    rec(0, 0, [])
+    search = _SegmentSearch(segments, n, signed, decimals)
+    search.rec(0, 0, [])
+    out, complete = search.out, search.complete
     if len(segments) == n:
         # As many pieces as cells: each piece is a cell, whatever the identities say.
         return RowReadings(tuple(out[:1]), True, "spaced") if out else RowReadings((), False, "spaced")
@@ -341,6 +308,50 @@ def _split_segments(segments, n, check, signed, decimals) -> RowReadings:
     kept = [r for r in out if check is None or _check(check, r)]
     note = None if kept else "no reading of the row satisfies its identity"
     return RowReadings(tuple(kept), False, "mixed", complete, note)
+
+
+class _SegmentSearch:
+    """The state of one ``_split_segments`` enumeration (an object, not a recursive closure: the
+    closure and its environment refer to each other, a cycle left for the garbage collector)."""
+
+    __slots__ = ("complete", "decimals", "n", "out", "segments", "signed")
+
+    def __init__(self, segments: list, n: int, signed: Sequence[bool], decimals: Sequence[bool]) -> None:
+        self.segments = segments
+        self.n = n
+        self.signed = signed
+        self.decimals = decimals
+        self.out: list[Reading] = []
+        self.complete = True
+
+    def rec(self, si: int, idx: int, acc: list) -> None:
+        segments, n, signed, decimals = self.segments, self.n, self.signed, self.decimals
+        if len(self.out) > MAX_EXPANSIONS:
+            self.complete = False
+            return
+        if si == len(segments):
+            if idx == n:
+                self.out.append(tuple(acc))
+            return
+        kind, text = segments[si]
+        left = len(segments) - si - 1
+        if kind == "atom":
+            # "--" may be one placeholder or two blank cells written without a space.
+            stretch = len(text) if len(text) > 1 and len(set(text)) == 1 and text[0] in "-/—" else 1
+            for m in range(1, min(stretch, n - idx - left) + 1):
+                value = _value(text, signed[idx], decimals[idx]) if text else None
+                self.rec(si + 1, idx + m, [*acc, *([value] * m)])
+            return
+        for m in range(1, n - idx - left + 1):
+            if m == 1 and _one_cell(text):
+                self.rec(si + 1, idx + 1, [*acc, _value(text, signed[idx], decimals[idx])])
+                continue
+            sub = segment.candidates(
+                text, m, None, signed=signed[idx : idx + m], decimals=decimals[idx : idx + m]
+            )
+            self.complete = self.complete and sub.complete
+            for split in sub.splits:
+                self.rec(si + 1, idx + m, [*acc, *split])
 
 
 def _check(check, reading: Reading) -> bool:
@@ -371,24 +382,36 @@ def _expansions(values: list, n: int, check) -> list[Reading]:
     cut positions. Under table 四's identity a block of five that is already complete and breaks S4
     ends the branch early (the final ``_check`` decides the rest)."""
     blocks = (5, 10, 15) if check is segment.table4_ok and n == 15 else ()
-    out: list[Reading] = []
-    k = len(values)
-    reading: list = []
+    search = _Expansion(values, n, blocks)
+    search.rec(0)
+    return search.out
 
-    def rec(j: int) -> None:
+
+class _Expansion:
+    """The state of one ``_expansions`` enumeration (an object, not a recursive closure)."""
+
+    __slots__ = ("blocks", "n", "out", "reading", "values")
+
+    def __init__(self, values: list, n: int, blocks: tuple[int, ...]) -> None:
+        self.values = values
+        self.n = n
+        self.blocks = blocks
+        self.out: list[Reading] = []
+        self.reading: list = []
+
+    def rec(self, j: int) -> None:
+        reading, values, n = self.reading, self.values, self.n
         pos = len(reading)
+        k = len(values)
         if j == k:
             if pos == n:
-                out.append(tuple(reading))
+                self.out.append(tuple(reading))
             return
         for m in range(1, n - pos - (k - j - 1) + 1):
             reading.extend([values[j]] * m)
-            if all(sum(reading[e - 5 : e - 1]) == reading[e - 1] for e in blocks if pos < e <= pos + m):
-                rec(j + 1)
+            if all(sum(reading[e - 5 : e - 1]) == reading[e - 1] for e in self.blocks if pos < e <= pos + m):
+                self.rec(j + 1)
             del reading[pos:]
-
-    rec(0)
-    return out
 
 
 def agreed(candidates: Sequence[Reading], n: int) -> list:

@@ -85,49 +85,69 @@ def _search_any(
     run: str, n: int, check: Check | None, signed: tuple[bool, ...], decimals: tuple[bool, ...]
 ) -> Readings:
     """Depth-first over the cut positions; cells the identity derives are written, not guessed."""
-    out: list[Split] = []
-    derived = _DERIVED.get(check, {}) if check is not None else {}
-    steps = 0
-    complete = True
+    search = _AnySearch(run, n, check, signed, decimals)
+    search.rec(0, 0, [])
+    return Readings(tuple(search.out), search.complete)
 
-    def rec(pos: int, idx: int, acc: list[int | float]) -> None:
-        nonlocal steps, complete
-        if not complete:
+
+class _AnySearch:
+    """The state of one ``_search_any`` (an object, not a closure: a recursive closure and its
+    environment refer to each other, a cycle left for the garbage collector on every search)."""
+
+    __slots__ = ("check", "complete", "decimals", "derived", "n", "out", "run", "signed", "steps")
+
+    def __init__(
+        self, run: str, n: int, check: Check | None, signed: tuple[bool, ...], decimals: tuple[bool, ...]
+    ) -> None:
+        self.run = run
+        self.n = n
+        self.check = check
+        self.signed = signed
+        self.decimals = decimals
+        self.out: list[Split] = []
+        self.derived = _DERIVED.get(check, {}) if check is not None else {}
+        self.steps = 0
+        self.complete = True
+
+    def rec(self, pos: int, idx: int, acc: list[int | float]) -> None:
+        if not self.complete:
             return
-        steps += 1
-        if steps > MAX_STEPS or len(out) > MAX_READINGS:
-            complete = False
+        self.steps += 1
+        if self.steps > MAX_STEPS or len(self.out) > MAX_READINGS:
+            self.complete = False
             return
+        run, n, check = self.run, self.n, self.check
         if idx == n:
             if pos == len(run) and (check is None or check(tuple(acc))):
-                out.append(tuple(acc))
+                self.out.append(tuple(acc))
             return
         remaining = n - idx - 1
         if len(run) - pos < remaining + 1 or len(run) - pos > (remaining + 1) * (MAX_DIGITS + 2):
             return
-        if idx in derived:
-            value = derived[idx](acc)
+        if idx in self.derived:
+            value = self.derived[idx](acc)
             piece = _fmt(value)
             if run.startswith(piece, pos):
                 acc.append(value)
-                rec(pos + len(piece), idx + 1, acc)
+                self.rec(pos + len(piece), idx + 1, acc)
                 acc.pop()
             return
         for end in range(pos + 1, min(len(run) - remaining, pos + MAX_DIGITS + 2) + 1):
             piece = run[pos:end]
             digits = piece.lstrip("-+")
-            if piece[0] in "-+" and not signed[idx]:
+            if piece[0] in "-+" and not self.signed[idx]:
                 break
             if digits.startswith("0") and len(digits) > 1 and not digits.startswith("0."):
                 break  # "01" and longer never become valid
-            if not _PART.fullmatch(piece) or piece in ("-0", "+0") or ("." in piece and not decimals[idx]):
+            if (
+                not _PART.fullmatch(piece)
+                or piece in ("-0", "+0")
+                or ("." in piece and not self.decimals[idx])
+            ):
                 continue
             acc.append(float(piece) if "." in piece else int(piece))
-            rec(end, idx + 1, acc)
+            self.rec(end, idx + 1, acc)
             acc.pop()
-
-    rec(0, 0, [])
-    return Readings(tuple(out), complete)
 
 
 def _search_row_sum(run: str) -> Readings:
@@ -137,21 +157,48 @@ def _search_row_sum(run: str) -> Readings:
     a suffix of the run, and the six cells before it must add up to it, so a partial sum past the
     total ends the branch (cells are non-negative and a longer piece is a larger number)."""
     size = len(run)
-    found: list[tuple[tuple[int, ...], Split]] = []
-    cuts: list[int] = []
-    acc: list[int] = []
-    steps = 0
-    complete = True
+    search = _RowSumSearch(run)
+    for start in range(6, size):
+        if run[start] == "0" and start < size - 1:
+            continue  # the total would have a leading zero
+        total = int(run[start:])
+        search.cuts.clear()
+        search.rec(0, 0, 0, start, total)
+        if not search.complete:
+            break
+    found = search.found
+    found.sort(key=_cut_positions)
+    if len(found) > MAX_READINGS:
+        return Readings(tuple(split for _, split in found[: MAX_READINGS + 1]), False)
+    return Readings(tuple(split for _, split in found), search.complete)
 
-    def rec(pos: int, idx: int, partial: int, stop: int, total: int) -> None:
-        nonlocal steps, complete
-        steps += 1
-        if steps > MAX_STEPS:
-            complete = False
+
+def _cut_positions(found: tuple[tuple[int, ...], Split]) -> tuple[int, ...]:
+    return found[0]
+
+
+class _RowSumSearch:
+    """The state of one ``_search_row_sum`` (an object, not a recursive closure: see ``_AnySearch``)."""
+
+    __slots__ = ("acc", "complete", "cuts", "found", "run", "steps")
+
+    def __init__(self, run: str) -> None:
+        self.run = run
+        self.found: list[tuple[tuple[int, ...], Split]] = []
+        self.cuts: list[int] = []
+        self.acc: list[int] = []
+        self.steps = 0
+        self.complete = True
+
+    def rec(self, pos: int, idx: int, partial: int, stop: int, total: int) -> None:
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            self.complete = False
             return
+        cuts, acc, run = self.cuts, self.acc, self.run
         if idx == 6:
             if pos == stop and partial == total:
-                found.append(((*cuts,), (*acc, total)))
+                self.found.append(((*cuts,), (*acc, total)))
             return
         left = 5 - idx  # cells still to place after this one, before the total
         if stop - pos - left > left * (MAX_DIGITS + 1) + MAX_DIGITS + 1:
@@ -167,23 +214,10 @@ def _search_row_sum(run: str) -> Readings:
                 continue
             cuts.append(end)
             acc.append(value)
-            rec(end, idx + 1, partial + value, stop, total)
+            self.rec(end, idx + 1, partial + value, stop, total)
             acc.pop()
             cuts.pop()
             if run[pos] == "0":
                 break  # "0" is a cell; "01" and longer never are
-            if not complete:
+            if not self.complete:
                 return
-
-    for start in range(6, size):
-        if run[start] == "0" and start < size - 1:
-            continue  # the total would have a leading zero
-        total = int(run[start:])
-        cuts.clear()
-        rec(0, 0, 0, start, total)
-        if not complete:
-            break
-    found.sort(key=lambda f: f[0])
-    if len(found) > MAX_READINGS:
-        return Readings(tuple(split for _, split in found[: MAX_READINGS + 1]), False)
-    return Readings(tuple(split for _, split in found), complete)

@@ -7,8 +7,8 @@ the imported modules included. A py-spy profile of a 10,000-report load put 13% 
 samples in the collector (most under ``align._parse_cells``); the same 3,640 files parsed in one
 process took 8.1-8.3 s with the defaults and 7.0-7.4 s with ``tune_worker`` (docs/operations.md).
 
-Cyclic garbage is still collected, only in larger steps: a worker is replaced after ``MAX_TASKS``
-files anyway (workers.py), so what waits for the collector stays bounded.
+Cyclic garbage is still collected, only in larger steps, and at the end of each file (``settle``):
+a worker is replaced after ``MAX_TASKS`` files anyway (workers.py), so what it keeps stays bounded.
 """
 
 from __future__ import annotations
@@ -27,6 +27,20 @@ def tune_worker() -> None:
     as long as the process) and collections run in larger steps. Call once, after the imports."""
     gc.freeze()
     gc.set_threshold(*WORKER_THRESHOLDS)
+
+
+def settle() -> None:
+    """After each file in a parse worker: collect what the file left in the young generations, then
+    freeze what survived (``gc.freeze``), so the collector never walks it again.
+
+    What survives a file is what the parser keeps: its caches' new entries (about 180 tracked objects
+    per report), which without this were walked by every young collection they met and by the
+    middle one after. A file's cyclic garbage is collected here first, so nothing unreachable is
+    frozen: frozen objects are still freed by reference counting when a cache drops them. An object
+    only reaches the oldest generation during a file when a middle collection ran in it (a large
+    PDF): that generation is collected too, then."""
+    gc.collect(2 if gc.get_objects(generation=2) else 1)
+    gc.freeze()
 
 
 @contextlib.contextmanager

@@ -44,7 +44,7 @@ from .files import (
     read_limited,
     readable_component,
 )
-from .gc_tuning import tune_worker
+from .gc_tuning import settle, tune_worker
 from .settings import DEFAULT_PARSE_MEMORY_MB, DEFAULT_PARSE_SECONDS, Settings
 
 OVER_BUDGET = "over_budget"
@@ -158,6 +158,8 @@ def _worker_main(conn, memory_mb: int | None) -> None:
             conn.send((kind, index, value, time.monotonic()))
             if kind == "memory":
                 return  # a fresh worker for the rest: this one's heap is in an unknown state
+            value = None
+            settle()  # the file's garbage collected, what the parser keeps frozen
 
 
 # --- the parent side -------------------------------------------------------------------------------
