@@ -26,12 +26,44 @@ def _patterns() -> dict[str, re.Pattern]:
     return {name: re.compile(p) for name, p in template.raw()["headings"].items()}
 
 
+# Every heading pattern starts with its numeral, written as a character class, then "、".
+_NUMBERED: Final = re.compile(r"\[([^\]\\^-]+)\]、")
+
+
+@lru_cache(maxsize=1)
+def _numerals() -> dict[str, str]:
+    """The numerals each heading may start with ("二三" for "[二三]、…"), checked against the patterns."""
+    out = {}
+    for name, pattern in template.raw()["headings"].items():
+        m = _NUMBERED.match(pattern)
+        if m is None:
+            raise ValueError(
+                f"heading pattern {name!r} must start with a class of numerals and 、: {pattern!r}"
+            )
+        out[name] = m.group(1)
+    return out
+
+
+def _heading(doc: str, name: str, cursor: int) -> re.Match | None:
+    """``_patterns()[name].search(doc, cursor)``, tried only where a numeral of the heading stands
+    before a "、" (a search with a character class first tries the pattern at every character)."""
+    pattern, numerals = _patterns()[name], _numerals()[name]
+    at = doc.find("、", cursor + 1)
+    while at >= 0:
+        if doc[at - 1] in numerals:
+            m = pattern.match(doc, at - 1)
+            if m is not None:
+                return m
+        at = doc.find("、", at + 1)
+    return None
+
+
 def find_sections(doc: str) -> dict[str, Region]:
     """Regions of the tables and of sections 五/六, in document order; missing ones are absent."""
     starts: dict[str, tuple[int, str]] = {}
     cursor = 0
     for name in SECTION_ORDER:
-        m = _patterns()[name].search(doc, cursor)
+        m = _heading(doc, name, cursor)
         if m:
             starts[name] = (m.start(), "heading")
             cursor = m.end()

@@ -6,7 +6,8 @@ fixture, so a shortcut that changes one character of a result fails the suite:
 - the whole-document normalization against normalizing one line at a time;
 - the label scan that stops after the last letter or ideograph against a scan of the whole text;
 - the fee sentence found from the last marker against splitting the text into sentences;
-- the tokenizer that joins label fragments as it goes against joining them first.
+- the tokenizer that joins label fragments as it goes against joining them first;
+- the heading search that starts only at a numeral and "、" against the pattern's own search.
 """
 
 from __future__ import annotations
@@ -108,6 +109,41 @@ FEE_PIECE = st.sampled_from(
 def test_fee_sentence_is_the_last_sentence_with_a_marker(pieces):
     text = "".join(pieces)
     assert fees.extract(text).fee_text_raw == _plain_fee_sentence(text)
+
+
+# --------------------------------------------------------------------------- headings
+
+HEADING_PIECE = st.sampled_from(
+    ["二、", "三、", "四、", "五、", "六、", "七、", "、", "二", "主动公开", "收到和处理", "政府信息",
+     "行政复议", "行政诉讼", "问题", "改进", "其他需要报告", "需要报告", "一、", "\n", "|", "3", " ", "情况"]
+)  # fmt: skip
+
+
+def _assert_headings_match(doc: str) -> None:
+    for name in sections.SECTION_ORDER:
+        pattern = sections._patterns()[name]
+        for cursor in range(len(doc) + 1):
+            want, got = pattern.search(doc, cursor), sections._heading(doc, name, cursor)
+            assert (got and (got.start(), got.end())) == (want and (want.start(), want.end())), (name, cursor)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(HEADING_PIECE, max_size=14))
+def test_heading_search_matches_the_patterns_search(pieces):
+    _assert_headings_match("".join(pieces))
+
+
+@pytest.mark.parametrize("path", TEXTS, ids=lambda p: p.name)
+def test_heading_search_matches_the_patterns_search_on_fixtures(path):
+    doc = normalize_document(_decoded(path))[0]
+    # Where find_sections searches from: the start, and the end of any heading; and every "、".
+    cursors = {0} | {m.start() for m in re.finditer("、", doc)}
+    cursors |= {m.end() for p in sections._patterns().values() for m in p.finditer(doc)}
+    for name in sections.SECTION_ORDER:
+        pattern = sections._patterns()[name]
+        for cursor in sorted(cursors):
+            want, got = pattern.search(doc, cursor), sections._heading(doc, name, cursor)
+            assert (got and got.span()) == (want and want.span()), (name, cursor)
 
 
 # --------------------------------------------------------------------------- tokenizer
