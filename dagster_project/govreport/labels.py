@@ -29,6 +29,18 @@ _DIGITS: Final = "0123456789"
 _WORD: Final = re.compile(r"[A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
+def is_word(ch: str) -> bool:
+    """``_WORD`` matches the character ``ch`` (by code point: no pattern call per character)."""
+    o = ord(ch)
+    return (
+        65 <= o <= 90
+        or 97 <= o <= 122
+        or 0x3400 <= o <= 0x4DBF
+        or 0x4E00 <= o <= 0x9FFF
+        or 0xF900 <= o <= 0xFAFF
+    )
+
+
 @dataclass(frozen=True)
 class Label:
     role: str
@@ -62,7 +74,7 @@ class Catalog:
         # digits): the values after that point ("一、本年新收… 193 - -") need no scan, and the
         # label part of a line is then the same text in many reports.
         cut = len(text)
-        while cut and not _WORD.match(text, cut - 1):
+        while cut and not is_word(text[cut - 1]):
             cut -= 1
         if cut == 0:
             return []

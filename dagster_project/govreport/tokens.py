@@ -65,7 +65,6 @@ class Token:
 _NUMBERISH: Final = re.compile(r"^(?:[+-]?|[-/—–]+)\d")
 _PLAIN_NUMBER: Final = re.compile(r"^[+-]?[\d,]+(?:\.\d+)?$")
 _MD_SEPARATOR: Final = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
-_ONLY_PIPES: Final = re.compile(r"^[\s|]*$")
 # A long run of CJK text with no label is narrative, not a table cell.
 _NARRATIVE: Final = re.compile(r"[\u4e00-\u9fff]{25,}")
 
@@ -81,7 +80,8 @@ def _cell_tokens(cell: str, line: int, offset: int, catalog: lab.Catalog) -> lis
     if not stripped:
         return [Token(BLANK, "", line, offset, explicit=True)]
     start = offset + cell.index(stripped[0])
-    if _PLAIN_NUMBER.match(stripped):  # the common case, no label can hide in it
+    if (stripped.isascii() and stripped.isdigit()) or _PLAIN_NUMBER.match(stripped):
+        # The common case (digits only, then the pattern): no label can hide in it.
         return [Token(VALUE, stripped, line, start, explicit=True)]
     if _is_value_text(stripped):
         matches = catalog.scan(stripped)
@@ -102,12 +102,13 @@ def _scan_tokens(text: str, line: int, offset: int, catalog: lab.Catalog, explic
     pos = 0
     for m in [*matches, None]:
         end = m.start if m else len(text)
-        if m is not None:
+        if m is not None and end - pos >= 2:  # numbering is two characters or more
             # Row numbering in front of a label matched without it ("2." + 申请人逾期…) is the label's.
             numbering = _NUMBERING.search(text, pos, end)
             if numbering:
                 end = numbering.start()
-        out.extend(_residual_tokens(text[pos:end], line, offset + pos, explicit))
+        if end > pos:  # an empty residue has no tokens
+            out.extend(_residual_tokens(text[pos:end], line, offset + pos, explicit))
         if m is None:
             break
         out.append(Token(LABEL, text[end : m.end], line, offset + end, label=m.label))
@@ -229,17 +230,17 @@ def _tokenize_line(text: str, catalog: lab.Catalog) -> list[Token]:
     """Tokens of one line (or of label fragments joined across lines), offsets from its start."""
     number, offset = 0, 0
     out: list[Token] = []
-    if not text.strip() or _PAGE_NUMBER.match(text):
+    if not text.strip() or _page_number(text):
         return out
     if "|" in text:
-        if _ONLY_PIPES.match(text):
+        if not text.replace("|", "").strip():  # only pipes and spaces
             out.append(
                 Token(BREAK, text, number, offset)
                 if text.count("|") > 1
                 else Token(BLANK, "", number, offset, explicit=True)
             )
             return out
-        if _MD_SEPARATOR.match(text):
+        if "---" in text and _MD_SEPARATOR.match(text):
             out.append(Token(BREAK, text, number, offset))
             return out
         body, base = text, offset
@@ -267,7 +268,8 @@ def _tokenize_line(text: str, catalog: lab.Catalog) -> list[Token]:
     # A flattened page can hold a whole report on one line: narrative is dropped sentence by
     # sentence (table cells never contain "。"), so the tables on the same line survive.
     pos = 0
-    for sentence in _SENTENCE.findall(text):
+    # The sentences; the empty one the pattern finds at the end has no tokens.
+    for sentence in _SENTENCE.findall(text) if "。" in text else (text,):
         tokens = _scan_tokens(sentence, number, offset + pos, catalog, explicit=False)
         if any(t.kind == TEXT and _NARRATIVE.search(t.text) for t in tokens):
             tokens = [Token(TEXT, sentence, number, offset + pos)]
@@ -281,6 +283,14 @@ _SENTENCE: Final = re.compile(r"[^。]*(?:。|$)")
 _PAGE_NUMBER: Final = re.compile(
     r"^\s*(?:第\s*\d+\s*页(?:\s*[,，]?\s*共\s*\d+\s*页)?|[-—]\s*\d+\s*[-—]|\d+\s*/\s*\d+)\s*$"
 )
+
+
+def _page_number(text: str) -> bool:
+    """``_PAGE_NUMBER`` matches; every text it matches holds 页, a dash or a slash (checked first)."""
+    signs = "页" in text or "-" in text or "—" in text or "/" in text
+    return signs and _PAGE_NUMBER.match(text) is not None
+
+
 MAX_FRAGMENT: Final = 30
 
 

@@ -7,7 +7,10 @@ fixture, so a shortcut that changes one character of a result fails the suite:
 - the label scan that stops after the last letter or ideograph against a scan of the whole text;
 - the fee sentence found from the last marker against splitting the text into sentences;
 - the tokenizer that joins label fragments as it goes against joining them first;
-- the heading search that starts only at a numeral and "、" against the pattern's own search.
+- the heading search that starts only at a numeral and "、" against the pattern's own search;
+- the line tokenizer's checks made without a pattern call (a page number, a row of only pipes, a
+  Markdown separator, a plain number, the sentences of a line, an empty residue, a word character)
+  against the patterns they stand for.
 """
 
 from __future__ import annotations
@@ -88,6 +91,51 @@ def test_label_scan_matches_a_whole_scan_on_fixture_lines(path):
         for table in lab.TABLES:
             catalog = lab.catalog(table)
             assert catalog.scan(line) == catalog._scan(line), line
+
+
+def test_word_character_check_matches_the_pattern_on_every_code_point():
+    for code in range(0x110000):
+        ch = chr(code)
+        assert lab.is_word(ch) == bool(lab._WORD.match(ch)), hex(code)
+
+
+# --------------------------------------------------------------------------- line checks
+
+LINE_ALPHABET = st.sampled_from(
+    [*"|-—/页第共 \t\u3000\u00a0\u2003:.,，。0123456789规章行政许可+", "---", "\n", "\x1c", "\x85"]
+)
+LINE = st.lists(LINE_ALPHABET, max_size=16).map("".join)
+
+
+def _line_cases(texts) -> None:
+    only_pipes = re.compile(r"^[\s|]*$")
+    for text in texts:
+        assert tk._page_number(text) == bool(tk._PAGE_NUMBER.match(text)), text
+        assert (not text.replace("|", "").strip()) == bool(only_pipes.match(text)), text
+        if tk._MD_SEPARATOR.match(text):
+            assert "---" in text, text
+        stripped = text.strip()
+        if stripped.isascii() and stripped.isdigit():
+            assert tk._PLAIN_NUMBER.match(stripped), text
+        if "。" not in text:
+            assert [s for s in tk._SENTENCE.findall(text) if s] == ([text] if text else []), text
+        for n in range(2):  # numbering is never shorter than two characters
+            assert tk._NUMBERING.search(text[:n]) is None
+    for table in lab.TABLES:  # the empty sentence and the empty residue have no tokens
+        assert tk._scan_tokens("", 1, 0, lab.catalog(table), explicit=False) == []
+    assert tk._residual_tokens("", 1, 0, False) == [] and tk._residual_tokens("", 1, 0, True) == []
+
+
+@settings(max_examples=2000, deadline=None)
+@given(LINE)
+def test_line_checks_match_their_patterns(text):
+    _line_cases([text])
+
+
+@pytest.mark.parametrize("path", TEXTS, ids=lambda p: p.name)
+def test_line_checks_match_their_patterns_on_fixture_lines(path):
+    lines = _decoded(path).split("\n")
+    _line_cases(lines + [p for line in lines for p in line.split("|")])
 
 
 # --------------------------------------------------------------------------- fee sentence
