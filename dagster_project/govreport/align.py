@@ -37,9 +37,6 @@ from .tokens import BLANK, BREAK, LABEL, TEXT, VALUE, Token
 from .values import parse_value
 
 N_COLUMNS: Final = 7
-# ``_new(CellSource, fields)`` makes a CellSource without calling the named tuple's ``__new__``, a
-# Python function: the aligners make about 200 sources per report.
-_new = tuple.__new__
 _RUN: Final = re.compile(r"-?[0-9][0-9.\-]*")
 N_TABLE4: Final = 15
 
@@ -86,11 +83,11 @@ def _source(token: Token | None, raw: str | None = None, status: str | None = No
     if token is None:
         return ABSENT_SOURCE
     text = token.text if raw is None else raw
-    return _new(CellSource, (text, token.line, token.offset, None, status, None))
+    return CellSource(text, token.line, token.offset, None, status, None)
 
 
 def _with(src: CellSource, status: str, rule: str | None) -> CellSource:
-    return _new(CellSource, (src.raw, src.line, src.offset, src.page, status, rule))
+    return CellSource(src.raw, src.line, src.offset, src.page, status, rule)
 
 
 def _is_run(token: Token) -> bool:
@@ -146,7 +143,7 @@ def _parse_cells(
         tok = tokens[i]
         value, status, problem = parsed[i]
         values.append(value)
-        sources[cid] = _new(CellSource, (tok.text, tok.line, tok.offset, None, status, None))
+        sources[cid] = CellSource(tok.text, tok.line, tok.offset, None, status, None)
         if problem is not None:
             issues.append(Issue(problem[0], problem[1], problem[2], _loc(tok), cid))
     return values
@@ -434,17 +431,17 @@ def _emit_row(
         v = values[i]
         if v is DISAGREE:
             out_values.append(None)
-            out_sources[cell_ids[i]] = _new(CellSource, (raw_text, line, offset, None, UNDETERMINED, rule))
+            out_sources[cell_ids[i]] = CellSource(raw_text, line, offset, None, UNDETERMINED, rule)
             undetermined += 1
         elif read:
             out_values.append(v)
             status = READ if v is not None else BLANK_CELL
-            out_sources[cell_ids[i]] = _new(CellSource, (raw_text, line, offset, None, status, None))
+            out_sources[cell_ids[i]] = CellSource(raw_text, line, offset, None, status, None)
         else:
             out_values.append(v)
             status = INFERRED if v is not None else BLANK_CELL
-            out_sources[cell_ids[i]] = _new(
-                CellSource, (raw_text, line, offset, None, status, rule or "every reading agrees")
+            out_sources[cell_ids[i]] = CellSource(
+                raw_text, line, offset, None, status, rule or "every reading agrees"
             )
     if undetermined:
         if not rr.candidates or not kept:

@@ -73,7 +73,7 @@ def retry_interpreted(data: bytes, name: str, exc: Exception) -> ParseResult:
         twin.status,
         record=twin.record,
         issues=issues,
-        provenance={cid: CellSource(*src) for cid, src in twin.provenance.items()},
+        provenance={cid: CellSource(*src._fields()) for cid, src in twin.provenance.items()},
         encoding=twin.encoding,
         source_kind=twin.source_kind,
         meta=twin.meta,
@@ -296,7 +296,7 @@ def _parse(data: bytes, name: str) -> ParseResult:
 def _with_page(src: CellSource, pages: list) -> CellSource:
     if src.line is None or src.line - 1 >= len(pages):
         return src
-    return src._replace(page=pages[src.line - 1])
+    return CellSource(src.raw, src.line, src.offset, pages[src.line - 1], src.status, src.rule)
 
 
 @lru_cache(maxsize=256)

@@ -6,8 +6,9 @@ JSON Lines contract of ``govreport parse``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Final, NamedTuple
+from typing import Any, Final
 
 # Statuses a parse can end in. Everything except PARSED is a quarantine reason.
 PARSED: Final = "parsed"
@@ -81,23 +82,64 @@ ABSENT: Final = "absent"  # NULL: the report does not have the cell at all (miss
 CELL_STATUSES: Final = (READ, INFERRED, BLANK, UNDETERMINED, ABSENT)
 
 
-class CellSource(NamedTuple):
-    """Where a cell's value came from in the input, and how it was decided.
-
-    A named tuple, not a frozen dataclass: every report makes ~200 of them, and a frozen dataclass's
-    ``__init__`` (one ``object.__setattr__`` per field) took 4% of a parse. Immutable all the same;
+class CellSource:
+    """Where a cell's value came from in the input, and how it was decided. Not changed once made;
     ``_replace`` makes a changed copy.
-    """
 
-    raw: str | None  # the cell text as read (after decoding), None when the cell is absent
-    line: int | None = None  # 1-based line of the normalized text
-    offset: int | None = None  # character offset of the cell in the normalized text
-    page: int | None = None  # PDF page (1-based)
-    status: str | None = None  # one of CELL_STATUSES (the parser always sets it)
-    rule: str | None = None  # for inferred/undetermined: which identities decided (e.g. "S3+S1+S2")
+    A plain class, not a named tuple or a frozen dataclass: compiled (native.py), it is made in one
+    native allocation and its fields are read without a descriptor call (every report makes ~200;
+    a named tuple is made by tuple.__new__ from a tuple of its fields, a frozen dataclass's
+    ``__init__`` calls ``object.__setattr__`` per field). It compares, hashes, prints, unpacks and
+    pickles as the named tuple did (by its fields, in this order)."""
+
+    __slots__ = ("line", "offset", "page", "raw", "rule", "status")
+
+    def __init__(
+        self,
+        raw: str | None,  # the cell text as read (after decoding), None when the cell is absent
+        line: int | None = None,  # 1-based line of the normalized text
+        offset: int | None = None,  # character offset of the cell in the normalized text
+        page: int | None = None,  # PDF page (1-based)
+        status: str | None = None,  # one of CELL_STATUSES (the parser always sets it)
+        rule: str | None = None,  # for inferred/undetermined: which identities decided (e.g. "S3+S1+S2")
+    ) -> None:
+        self.raw = raw
+        self.line = line
+        self.offset = offset
+        self.page = page
+        self.status = status
+        self.rule = rule
+
+    def _fields(self) -> tuple[str | None, int | None, int | None, int | None, str | None, str | None]:
+        return (self.raw, self.line, self.offset, self.page, self.status, self.rule)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._fields())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, CellSource) and self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return "CellSource(raw={!r}, line={!r}, offset={!r}, page={!r}, status={!r}, rule={!r})".format(
+            *self._fields()
+        )
+
+    def __reduce__(self) -> tuple:
+        return (CellSource, self._fields())
+
+    def _replace(self, **changes: Any) -> CellSource:
+        fields: dict[str, Any] = dict(zip(CELL_SOURCE_FIELDS, self._fields(), strict=True))
+        fields.update(changes)
+        return CellSource(**fields)
 
     def to_json(self) -> dict[str, Any]:
-        return {k: v for k, v in self._asdict().items() if v is not None}
+        return {k: v for k, v in zip(CELL_SOURCE_FIELDS, self._fields(), strict=True) if v is not None}
+
+
+CELL_SOURCE_FIELDS: Final = ("raw", "line", "offset", "page", "status", "rule")
 
 
 @dataclass
