@@ -13,7 +13,7 @@ import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Final
 
 from . import labels as lab
@@ -516,8 +516,8 @@ def align_table2(tokens: list[Token], fmt: str, text_layout: Layout = DEFAULT_LA
     rows = [r for r in rows if r.tokens or r.key not in with_values]
     seen: set[str] = set()
     for row in rows:
-        spec = lab.table2_row_label(fmt, row.key or "")
-        if spec is None:
+        plan = _table2_plan(fmt, row.key or "")
+        if plan is None:
             result.issues.append(
                 Issue(
                     "unexpected_row",
@@ -527,6 +527,7 @@ def align_table2(tokens: list[Token], fmt: str, text_layout: Layout = DEFAULT_LA
                 )
             )
             continue
+        spec, keys, signed, amounts, ids = plan
         if spec.label in seen:
             if row.has_values:
                 result.issues.append(
@@ -539,15 +540,12 @@ def align_table2(tokens: list[Token], fmt: str, text_layout: Layout = DEFAULT_LA
                 )
             continue
         seen.add(spec.label)
-        keys = list(spec.keys)
-        signed = tuple([k in spec.signed for k in keys])
-        amounts = tuple([spec.amount and k.endswith("_yuan") for k in keys])
         n = len(keys)
         cells = _trim(row.tokens, n)
         rr = read_row(cells, n, None, signed=signed, decimals=amounts, layout=text_layout)
         values = _emit_row(
             result,
-            cell_ids("t2", spec.keys),
+            ids,
             cells,
             rr,
             rr.candidates,
@@ -579,7 +577,23 @@ def align_table2(tokens: list[Token], fmt: str, text_layout: Layout = DEFAULT_LA
     return result
 
 
-def _procurement_unit(result: TableResult, keys: list[str], cells: list[Token]) -> None:
+@cache
+def _table2_plan(
+    fmt: str, label_key: str
+) -> tuple[template.Table2Row, tuple[str, ...], tuple[bool, ...], tuple[bool, ...], tuple[str, ...]] | None:
+    """The table 二 row of ``fmt`` labelled ``label_key`` (``labels.table2_row_label``), with what
+    reading it takes, once per row: its keys, which cells may be negative, which hold amounts, and
+    its cell ids."""
+    spec = lab.table2_row_label(fmt, label_key)
+    if spec is None:
+        return None
+    keys = spec.keys
+    signed = tuple([k in spec.signed for k in keys])
+    amounts = tuple([spec.amount and k.endswith("_yuan") for k in keys])
+    return spec, keys, signed, amounts, cell_ids("t2", keys)
+
+
+def _procurement_unit(result: TableResult, keys: tuple[str, ...], cells: list[Token]) -> None:
     """The 2019 procurement amount has no printed unit: a 万元 suffix is converted to 元."""
     if "procurement_amount_yuan" not in keys:
         return

@@ -114,7 +114,13 @@ def normalize_text_with_stats(text: str) -> tuple[list[str], int]:
 
 def normalize_document(text: str) -> tuple[str, int]:
     """The normalized document (its lines are those of the decoded input) and how many characters
-    the Traditional-to-Simplified step changed (-1: a conversion changed a line's length).
+    the Traditional-to-Simplified step changed (-1: a conversion changed a line's length)."""
+    doc, _, changed = normalize_document_lines(text)
+    return doc, changed
+
+
+def normalize_document_lines(text: str) -> tuple[str, list[str], int]:
+    """``normalize_document`` with the document's lines (``doc.split("\\n")``), which it splits anyway.
 
     NFKC first (full-width parentheses become ASCII, which the pinyin pattern needs), then pinyin
     removal, then script conversion. The folding steps work on the whole document at once and give
@@ -123,7 +129,7 @@ def normalize_document(text: str) -> tuple[str, int]:
     text = _unify_newlines(text)
     folded = normalize_line(text)
     if folded.isascii():
-        return folded, 0
+        return folded, folded.split("\n"), 0
     # Script conversion line by line: a report repeats most of its lines (labels, headers, cells),
     # and each distinct line is converted once (``_SIMPLIFIED``); the lines not seen before are
     # converted together, in one call.
@@ -150,13 +156,12 @@ def normalize_document(text: str) -> tuple[str, int]:
             if len(line) <= _CACHED_LINE and len(_SIMPLIFIED) < _CACHE_SIZE:
                 _SIMPLIFIED[line] = finished
     if not changes:
-        return folded, 0
-    out = list(lines)
+        return folded, lines, 0
     changed = 0
     for i, (simplified, n) in changes:
-        out[i] = simplified
+        lines[i] = simplified
         changed = -1 if n < 0 or changed < 0 else changed + n
-    return "\n".join(out), changed
+    return "\n".join(lines), lines, changed
 
 
 _CACHED_LINE: Final = 400  # longer lines (flattened pages) rarely repeat

@@ -13,7 +13,7 @@ from typing import Final
 from . import align, fees, identities, metadata, native, sections, template
 from . import labels as lab
 from .decode import UndecodableError, decode
-from .normalize import normalize_document, normalize_line, to_simplified
+from .normalize import normalize_document_lines, normalize_line, to_simplified
 from .readers.document import NoTextLayer, UnreadableDocument, describe_archive, read_document, sniff_kind
 from .record import (
     ABSENT,
@@ -175,8 +175,7 @@ def _parse(data: bytes, name: str) -> ParseResult:
     if early is not None:
         return early
     assert text is not None
-    doc, converted = normalize_document(text)
-    lines = doc.split("\n")
+    doc, lines, converted = normalize_document_lines(text)
     line_starts: list[int] = []
     start = 0
     for line in lines:

@@ -71,7 +71,21 @@ _NARRATIVE: Final = re.compile(r"[\u4e00-\u9fff]{25,}")
 
 def _is_value_text(text: str) -> bool:
     t = text.strip()
-    return bool(_NUMBERISH.match(t)) or t in placeholders()
+    return _numberish(t) or t in placeholders()
+
+
+def _plain_number(text: str) -> bool:
+    """``_PLAIN_NUMBER`` matches: digits only is one; else the pattern is called only for a text that
+    starts as a match must (a digit, a sign or a comma)."""
+    if text.isascii() and text.isdigit():
+        return True
+    return bool(text) and (text[0].isdecimal() or text[0] in "+-,") and _PLAIN_NUMBER.match(text) is not None
+
+
+def _numberish(text: str) -> bool:
+    """``_NUMBERISH`` matches: only a text that starts with a digit, a sign, a dash or a slash can
+    (the first character is checked before the pattern is called)."""
+    return bool(text) and (text[0].isdecimal() or text[0] in "+-/—–") and _NUMBERISH.match(text) is not None
 
 
 def _cell_tokens(cell: str, line: int, offset: int, catalog: lab.Catalog) -> list[Token]:
@@ -80,8 +94,7 @@ def _cell_tokens(cell: str, line: int, offset: int, catalog: lab.Catalog) -> lis
     if not stripped:
         return [Token(BLANK, "", line, offset, explicit=True)]
     start = offset + cell.index(stripped[0])
-    if (stripped.isascii() and stripped.isdigit()) or _PLAIN_NUMBER.match(stripped):
-        # The common case (digits only, then the pattern): no label can hide in it.
+    if _plain_number(stripped):  # the common case, no label can hide in it
         return [Token(VALUE, stripped, line, start, explicit=True)]
     if _is_value_text(stripped):
         matches = catalog.scan(stripped)
@@ -132,35 +145,47 @@ def _is_sentence(rest: str) -> bool:
     return any(c in rest for c in ",。;:") or len(re.findall(r"[\u4e00-\u9fff]", rest)) > 6
 
 
+def _pieces(text: str) -> list[tuple[int, str]]:
+    """``(start, piece)`` of each match of ``_PIECE`` (``\\S+``) in ``text``: ``str.split`` splits
+    on the same whitespace (``str.isspace``), and a piece is found from the end of the one before,
+    with only whitespace between."""
+    out = []
+    pos = 0
+    for piece in text.split():
+        pos = text.find(piece, pos)
+        out.append((pos, piece))
+        pos += len(piece)
+    return out
+
+
 def _residual_tokens(text: str, line: int, offset: int, explicit: bool) -> list[Token]:
     out: list[Token] = []
-    for m in _PIECE.finditer(text):
-        piece = m.group()
+    for at, piece in _pieces(text):
         if (piece.isascii() and piece.isdigit()) or piece in placeholders():
             # The common pieces: a plain number or a placeholder is a value, whatever follows.
-            out.append(Token(VALUE, piece, line, offset + m.start(), explicit=explicit))
+            out.append(Token(VALUE, piece, line, offset + at, explicit=explicit))
             continue
         number = _LEADING_NUMBER.match(piece)
         rest = piece[number.end() :] if number else ""
         if number and not explicit and rest and _is_sentence(rest):
             if rest[0] in "年月日号":  # "2023年,共收到申请0条。": a date starts the sentence
-                out.append(Token(TEXT, piece, line, offset + m.start()))
+                out.append(Token(TEXT, piece, line, offset + at))
             else:  # a cell run into the next heading: "000000000000000五、信息处理费…"
-                start = offset + m.start()
+                start = offset + at
                 out.append(Token(VALUE, number.group(), line, start))
                 dash = _LEADING_PLACEHOLDER.match(rest)  # "27-我单位…": the blank cell before the prose
                 if dash:
                     out.append(Token(VALUE, dash.group(), line, start + number.end()))
                     rest = rest[dash.end() :]
-                out.append(Token(TEXT, rest, line, offset + len(piece) - len(rest) + m.start()))
+                out.append(Token(TEXT, rest, line, offset + len(piece) - len(rest) + at))
             continue
         if _is_value_text(piece):
             # Inside a delimited cell, text after the number belongs to it ("8件(撤销1件)").
-            out.append(Token(VALUE, piece, line, offset + m.start(), explicit=explicit))
+            out.append(Token(VALUE, piece, line, offset + at, explicit=explicit))
         elif out and out[-1].kind == VALUE and not explicit and not _NARRATIVE.search(piece):
             out[-1].text += piece  # "8件(撤销1件、警告7件)" written with a space inside
         else:
-            out.append(Token(TEXT, piece, line, offset + m.start()))
+            out.append(Token(TEXT, piece, line, offset + at))
     return out
 
 

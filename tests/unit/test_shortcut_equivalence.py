@@ -9,8 +9,8 @@ fixture, so a shortcut that changes one character of a result fails the suite:
 - the tokenizer that joins label fragments as it goes against joining them first;
 - the heading search that starts only at a numeral and "、" against the pattern's own search;
 - the line tokenizer's checks made without a pattern call (a page number, a row of only pipes, a
-  Markdown separator, a plain number, the sentences of a line, an empty residue, a word character)
-  against the patterns they stand for.
+  Markdown separator, a plain number, a number's first character, the pieces between spaces, the
+  sentences of a line, an empty residue, a word character) against the patterns they stand for.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from dagster_project.govreport import fees, sections, template
 from dagster_project.govreport import labels as lab
 from dagster_project.govreport import tokens as tk
 from dagster_project.govreport.decode import decode
-from dagster_project.govreport.normalize import normalize_document, normalize_lines
+from dagster_project.govreport.normalize import normalize_document, normalize_document_lines, normalize_lines
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 TEXTS = sorted(p for p in FIXTURES.rglob("*.txt") if p.is_file())
@@ -49,6 +49,9 @@ DOC_ALPHABET = st.sampled_from(
 def test_document_normalization_matches_line_by_line(text):
     lines, changed = normalize_lines(text)
     assert normalize_document(text) == ("\n".join(lines), changed)
+    doc, doc_lines, doc_changed = normalize_document_lines(text)
+    assert (doc, doc_lines, doc_changed) == ("\n".join(lines), lines, changed)
+    assert doc_lines == doc.split("\n")
 
 
 @pytest.mark.parametrize("path", TEXTS, ids=lambda p: p.name)
@@ -56,6 +59,8 @@ def test_document_normalization_matches_line_by_line_on_fixtures(path):
     text = _decoded(path)
     lines, changed = normalize_lines(text)
     assert normalize_document(text) == ("\n".join(lines), changed)
+    doc, doc_lines, _ = normalize_document_lines(text)
+    assert doc_lines == doc.split("\n") == lines
 
 
 # --------------------------------------------------------------------------- label scan
@@ -102,7 +107,14 @@ def test_word_character_check_matches_the_pattern_on_every_code_point():
 # --------------------------------------------------------------------------- line checks
 
 LINE_ALPHABET = st.sampled_from(
-    [*"|-—/页第共 \t\u3000\u00a0\u2003:.,，。0123456789规章行政许可+", "---", "\n", "\x1c", "\x85"]
+    [
+        *"|-—–/页第共 \t\u3000\u00a0\u2003:.,，。0123456789０٣规章行政许可+",
+        "---",
+        "\n",
+        "\x1c",
+        "\x85",
+        "\u200b",
+    ]
 )
 LINE = st.lists(LINE_ALPHABET, max_size=16).map("".join)
 
@@ -115,12 +127,15 @@ def _line_cases(texts) -> None:
         if tk._MD_SEPARATOR.match(text):
             assert "---" in text, text
         stripped = text.strip()
-        if stripped.isascii() and stripped.isdigit():
-            assert tk._PLAIN_NUMBER.match(stripped), text
+        for t in (text, stripped, *text.split(), *text.split("|")):
+            assert tk._plain_number(t) == bool(tk._PLAIN_NUMBER.match(t)), t
         if "。" not in text:
             assert [s for s in tk._SENTENCE.findall(text) if s] == ([text] if text else []), text
         for n in range(2):  # numbering is never shorter than two characters
             assert tk._NUMBERING.search(text[:n]) is None
+        assert tk._pieces(text) == [(m.start(), m.group()) for m in tk._PIECE.finditer(text)], text
+        for t in (text, stripped, *text.split()):
+            assert tk._numberish(t) == bool(tk._NUMBERISH.match(t)), t
     for table in lab.TABLES:  # the empty sentence and the empty residue have no tokens
         assert tk._scan_tokens("", 1, 0, lab.catalog(table), explicit=False) == []
     assert tk._residual_tokens("", 1, 0, False) == [] and tk._residual_tokens("", 1, 0, True) == []
