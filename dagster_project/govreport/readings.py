@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
 
-from . import segment
+from . import segment, values
 from .template import placeholders
 from .tokens import BLANK, VALUE, Token
 from .values import parse_value
@@ -101,6 +101,8 @@ def _plain_cell(text: str) -> bool:
 
 
 def _value(text: str, signed: bool, amount: bool):
+    if text.isascii() and text.isdigit() and len(text) <= values.MAX_DIGITS:
+        return int(text)  # what parse_value gives digits only, without its cache lookup
     return parse_value(text, signed=signed, amount=amount).value
 
 

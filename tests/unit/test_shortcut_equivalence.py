@@ -7,6 +7,7 @@ fixture, so a shortcut that changes one character of a result fails the suite:
 - the label scan that stops after the last letter or ideograph against a scan of the whole text;
 - the fee sentence found from the last marker against splitting the text into sentences;
 - the tokenizer that joins label fragments as it goes against joining them first;
+- a cell of digits only read without parse_value against parse_value;
 - the heading search that starts only at a numeral and "、" against the pattern's own search;
 - the line tokenizer's checks made without a pattern call (a page number, a row of only pipes, a
   Markdown separator, a plain number, a number's first character, the pieces between spaces, the
@@ -22,11 +23,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dagster_project.govreport import fees, sections, template
+from dagster_project.govreport import fees, readings, sections, template
 from dagster_project.govreport import labels as lab
 from dagster_project.govreport import tokens as tk
 from dagster_project.govreport.decode import decode
 from dagster_project.govreport.normalize import normalize_document, normalize_document_lines, normalize_lines
+from dagster_project.govreport.values import parse_value
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 TEXTS = sorted(p for p in FIXTURES.rglob("*.txt") if p.is_file())
@@ -151,6 +153,21 @@ def test_line_checks_match_their_patterns(text):
 def test_line_checks_match_their_patterns_on_fixture_lines(path):
     lines = _decoded(path).split("\n")
     _line_cases(lines + [p for line in lines for p in line.split("|")])
+
+
+# --------------------------------------------------------------------------- cell values
+
+VALUE_TEXT = st.one_of(
+    st.text("0123456789", min_size=1, max_size=22),
+    st.text("0123456789０٣-+.,元件 ", min_size=1, max_size=8),
+)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(VALUE_TEXT, st.booleans(), st.booleans())
+def test_a_cell_value_of_digits_is_what_parse_value_gives(text, signed, amount):
+    got, want = readings._value(text, signed, amount), parse_value(text, signed=signed, amount=amount).value
+    assert got == want and type(got) is type(want)
 
 
 # --------------------------------------------------------------------------- fee sentence
