@@ -52,6 +52,9 @@ class TableResult:
     values: dict[str, object] = field(default_factory=dict)
     sources: dict[str, CellSource] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
+    # ``sources`` holds exactly the cells of ``values``, in their order, each with a status (table
+    # 三 makes its sources so: the provenance can take them as they are).
+    complete: bool = False
 
 
 class RawRow:
@@ -372,6 +375,9 @@ def align_table3(
         result.values[key] = _emit_row(result, _t3_cell_ids(key), cells, rr, kept, rule, f"t3.{key}")
         if rr.kind == "delimited" and rr.forced:
             _row_shape_issues(result, key, row, cells)
+    # Every row of ``order`` got its N_COLUMNS values and, in the same order, a source with a status
+    # for each (ABSENT_SOURCE, ``_parse_cells`` or ``_emit_row``); nothing else writes a source.
+    result.complete = True
     return result, layout
 
 

@@ -273,7 +273,7 @@ def _parse(data: bytes, name: str) -> ParseResult:
         "table4": {k: t4.values.get(k) for k in template.table4_keys()},
     }
     issues.extend(identities.check(record))
-    provenance = _with_status(record, t2.sources, t3.sources, t4.sources)
+    provenance = _with_status(record, t2.sources, t3.sources, t4.sources, t3.complete)
     pages = extras.get("line_pages") or []
     if pages:
         provenance = {k: _with_page(v, pages) for k, v in provenance.items()}
@@ -304,21 +304,29 @@ def _t3_cell_ids(key: str, n: int) -> tuple[str, ...]:
 
 
 def _with_status(
-    record: dict, t2: dict[str, CellSource], t3: dict[str, CellSource], t4: dict[str, CellSource]
+    record: dict,
+    t2: dict[str, CellSource],
+    t3: dict[str, CellSource],
+    t4: dict[str, CellSource],
+    t3_complete: bool = False,
 ) -> dict[str, CellSource]:
     """The provenance of every cell of the record, in table order, from the aligners' sources of
     tables 二, 三 and 四. Every cell gets a status; cells the aligners did not mark are classified
     here: a number is ``read``, no text is ``absent``, a blank or placeholder is ``blank``, anything
-    else that gave no number is ``undetermined``."""
+    else that gave no number is ``undetermined``. ``t3_complete``: ``t3`` holds exactly the cells of
+    the record's table 三, in order, each with a status (``TableResult.complete``), taken as it is."""
     out: dict[str, CellSource] = {}
     values2, rows3, values4 = record["table2"], record["table3"], record["table4"]
     for cid, value in zip(align.cell_ids("t2", tuple(values2)), values2.values(), strict=True):
         src = t2.get(cid)
         out[cid] = src if src is not None and src.status is not None else _classified(value, src)
-    for key, values in rows3.items():
-        for cid, value in zip(_t3_cell_ids(key, len(values)), values, strict=True):
-            src = t3.get(cid)
-            out[cid] = src if src is not None and src.status is not None else _classified(value, src)
+    if t3_complete:
+        out.update(t3)
+    else:
+        for key, values in rows3.items():
+            for cid, value in zip(_t3_cell_ids(key, len(values)), values, strict=True):
+                src = t3.get(cid)
+                out[cid] = src if src is not None and src.status is not None else _classified(value, src)
     for cid, value in zip(align.cell_ids("t4", tuple(values4)), values4.values(), strict=True):
         src = t4.get(cid)
         out[cid] = src if src is not None and src.status is not None else _classified(value, src)

@@ -8,6 +8,7 @@ fixture, so a shortcut that changes one character of a result fails the suite:
 - the fee sentence found from the last marker against splitting the text into sentences;
 - the tokenizer that joins label fragments as it goes against joining them first;
 - a cell of digits only read without parse_value against parse_value;
+- table 三's sources taken as they are into the provenance: complete and in order, with statuses;
 - the heading search that starts only at a numeral and "、" against the pattern's own search;
 - the line tokenizer's checks made without a pattern call (a page number, a row of only pipes, a
   Markdown separator, a plain number, a number's first character, the pieces between spaces, the
@@ -16,19 +17,23 @@ fixture, so a shortcut that changes one character of a result fails the suite:
 
 from __future__ import annotations
 
+import random
 import re
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dagster_project.govreport import fees, readings, sections, template
+from dagster_project.govreport import align, fees, readings, sections, template
 from dagster_project.govreport import labels as lab
 from dagster_project.govreport import tokens as tk
 from dagster_project.govreport.decode import decode
 from dagster_project.govreport.normalize import normalize_document, normalize_document_lines, normalize_lines
+from dagster_project.govreport.render import CRAWL_LAYOUTS, LAYOUTS, render_text
 from dagster_project.govreport.values import parse_value
+
+from .strategies import records
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 TEXTS = sorted(p for p in FIXTURES.rglob("*.txt") if p.is_file())
@@ -153,6 +158,41 @@ def test_line_checks_match_their_patterns(text):
 def test_line_checks_match_their_patterns_on_fixture_lines(path):
     lines = _decoded(path).split("\n")
     _line_cases(lines + [p for line in lines for p in line.split("|")])
+
+
+# --------------------------------------------------------------------------- table 三's sources
+
+
+def _assert_table3_sources_complete(text: str) -> None:
+    """What ``TableResult.complete`` promises of table 三 (the provenance takes its sources as they
+    are): one source per cell of its values, in their order, each with a status."""
+    doc, _ = normalize_document(text)
+    lines = doc.split("\n")
+    starts = [0]
+    for line in lines[:-1]:
+        starts.append(starts[-1] + len(line) + 1)
+    region = sections.find_sections(doc).get("table3")
+    if region is None:
+        return
+    tokens = tk.tokenize(sections.region_lines(doc, lines, starts, region), lab.catalog("table3"))
+    rows = align.table3_raw_rows(tokens)
+    for fmt in (template.FORMAT_2021, template.FORMAT_2019):
+        result, _ = align.align_table3(rows, fmt, align.detect_layout([r.tokens for r in rows], []))
+        assert result.complete
+        want = [f"t3.{key}[{i}]" for key, values in result.values.items() for i in range(len(values))]
+        assert list(result.sources) == want
+        assert all(src.status is not None for src in result.sources.values())
+
+
+@pytest.mark.parametrize("path", TEXTS, ids=lambda p: p.name)
+def test_table3_sources_are_complete_on_fixtures(path):
+    _assert_table3_sources_complete(_decoded(path))
+
+
+@given(record=records(), layout=st.sampled_from(LAYOUTS + CRAWL_LAYOUTS), seed=st.integers(0, 99))
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_table3_sources_are_complete_in_every_layout(record, layout, seed):
+    _assert_table3_sources_complete(render_text(record, layout, random.Random(seed)))
 
 
 # --------------------------------------------------------------------------- cell values
