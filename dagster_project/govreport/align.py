@@ -270,6 +270,7 @@ def align_table3(
     result = TableResult()
     layout = detect_table3_layout(raw_rows, default_layout)
     order = template.table3_rows(layout)
+    positions, results_rows = _table3_plan(layout)
     groups = template.table3_groups()
 
     # Expand rows that swallowed the cells of following unlabeled rows (one cell per line).
@@ -320,7 +321,7 @@ def align_table3(
                     f"t3.{key}",
                 )
             )
-        if key not in order:
+        if key not in positions:
             result.issues.append(
                 Issue(
                     "unexpected_row",
@@ -340,7 +341,7 @@ def align_table3(
             message = f"unlabelled values before row {key} ignored"
             result.issues.append(Issue("duplicate_row", WARNING, message, _loc(row.label)))
         assigned[key] = row
-        prev = order.index(key)
+        prev = positions[key]
 
     columns_n = N_COLUMNS
     row_readings: dict[str, RowReadings] = {}
@@ -348,9 +349,6 @@ def align_table3(
         row_readings[key] = read_row(
             _trim(row.tokens, columns_n), columns_n, segment.row_sum_ok, layout=text_layout
         )
-    results_rows = [
-        k for k in order if k not in ("new_received", "carried_over", "total_processed", "carried_forward")
-    ]
     candidates = {k: rr.candidates or ((None,) * columns_n,) for k, rr in row_readings.items()}
     solution = solve.solve(candidates, results_rows)
 
@@ -379,6 +377,16 @@ def align_table3(
     # for each (ABSENT_SOURCE, ``_parse_cells`` or ``_emit_row``); nothing else writes a source.
     result.complete = True
     return result, layout
+
+
+@cache
+def _table3_plan(layout: str) -> tuple[dict[str, int], list[str]]:
+    """The rows of table 三 in ``layout``: each key's position, and the result rows (the rows
+    other than the four of S1)."""
+    order = template.table3_rows(layout)
+    positions = {key: i for i, key in enumerate(order)}
+    flow = ("new_received", "carried_over", "total_processed", "carried_forward")
+    return positions, [k for k in order if k not in flow]
 
 
 @lru_cache(maxsize=64)
