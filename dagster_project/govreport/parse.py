@@ -44,6 +44,8 @@ from .values import parse_value
 PARSER_VERSION: Final = "2.1.0+" + template.digest()
 
 _CONTROL: Final = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+# The issue of a file the compiled parser raised on and the interpreted one parsed.
+COMPILED_PARSER_ERROR: Final = "compiled_parser_error"
 _REPORT_TITLE: Final = re.compile(r"(?:信息公开|政务公开).{0,6}(?:年度报告|年报)")
 
 
@@ -67,7 +69,7 @@ def retry_interpreted(data: bytes, name: str, exc: Exception) -> ParseResult:
     issues = [Issue(i.code, i.severity, i.message, i.location, i.cell) for i in twin.issues]
     if twin.status == PARSED:
         note = f"the compiled parser raised {type(exc).__name__}: {exc}; parsed by the interpreted modules"
-        issues.append(Issue("compiled_parser_error", INFO, note))
+        issues.append(Issue(COMPILED_PARSER_ERROR, INFO, note))
     return ParseResult(
         twin.file,
         twin.status,
@@ -143,7 +145,7 @@ def _read(data: bytes, name: str) -> tuple[str | None, ParseResult | None, dict]
         text, encoding = decode(data)
     except UndecodableError as exc:
         return None, ParseResult(name, UNDECODABLE, issues=[Issue("undecodable", ERROR, str(exc))]), {}
-    if text and len(_CONTROL.findall(text[:20000])) > 0.02 * min(len(text), 20000):
+    if text and mostly_control(text, data, encoding):
         return (
             None,
             ParseResult(
@@ -155,6 +157,23 @@ def _read(data: bytes, name: str) -> tuple[str | None, ParseResult | None, dict]
             {},
         )
     return text, None, {"kind": "text", "line_pages": [], "meta": {}, "encoding": encoding}
+
+
+_CONTROL_BYTES: Final = bytes([*range(0x00, 0x09), *range(0x0E, 0x1B), *range(0x1C, 0x20)])
+_CONTROL_WINDOW: Final = 20000
+
+
+def mostly_control(text: str, data: bytes, encoding: str) -> bool:
+    """More than 2% of the text's first 20,000 characters are control characters (``_CONTROL``).
+
+    Decoded as UTF-8, the text holds such a character exactly where its bytes hold the same byte
+    (every byte of a multi-byte sequence is 0x80 or above): bytes without one, the common case, need
+    no count, and deleting the control bytes is a single pass where the pattern is tried at every
+    character."""
+    if encoding in ("utf-8", "utf-8-sig") and len(data.translate(None, _CONTROL_BYTES)) == len(data):
+        return False
+    window = text[:_CONTROL_WINDOW]
+    return len(_CONTROL.findall(window)) > 0.02 * len(window)
 
 
 def _detect_format(region_text: str) -> tuple[str | None, int, int]:

@@ -44,7 +44,7 @@ from .files import (
     read_limited,
     readable_component,
 )
-from .gc_tuning import settle, tune_worker
+from .gc_tuning import acyclic, settle, tune_worker
 from .settings import DEFAULT_PARSE_MEMORY_MB, DEFAULT_PARSE_SECONDS, Settings
 
 OVER_BUDGET = "over_budget"
@@ -159,7 +159,7 @@ def _worker_main(conn, memory_mb: int | None) -> None:
             if kind == "memory":
                 return  # a fresh worker for the rest: this one's heap is in an unknown state
             value = None
-            settle()  # the file's garbage collected, what the parser keeps frozen
+            settle()  # the file's garbage collected (unless ``acyclic`` vouched), what the parser keeps frozen
 
 
 # --- the parent side -------------------------------------------------------------------------------
@@ -412,6 +412,7 @@ def parse_entry(
     result = read_and_parse(raw_dir, open_rel, shown, name, sha256, max_bytes, parse)
     if memory_exhausted(result):
         raise MemoryError
+    acyclic(result)  # flattening makes plain lists and tuples: no cycles either
     return flatten(result)
 
 
@@ -431,6 +432,7 @@ def parse_path(path: str, provenance: bool) -> tuple[dict, bool]:
     result = parse_bytes(data, name)
     if memory_exhausted(result):
         raise MemoryError
+    acyclic(result)  # the JSON record is plain dicts and lists: no cycles either
     return result.to_json(provenance=provenance), True
 
 

@@ -18,8 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dagster_project.govreport.parse import parse_bytes
+from dagster_project.govreport.record import BINARY, PARSED, Issue, ParseResult
 from dagster_project.govreport.render import CRAWL_LAYOUTS, LAYOUTS, render_text
 from dagster_project.warehouse import gc_tuning
+from dagster_project.warehouse.cells import flatten
 
 from .strategies import records
 
@@ -36,7 +38,10 @@ def _cyclic_garbage_of(data: bytes, name: str) -> int:
     try:
         result = parse_bytes(data, name)
         assert result.status  # the parse ran
-        del result
+        # What the workers make of it before ``settle`` (``workers.parse_entry`` and ``parse_path``).
+        flat, record = flatten(result), result.to_json(provenance=True)
+        assert flat.fields and record["file"] == name
+        del result, flat, record
         return gc.collect()
     finally:
         if was_enabled:
@@ -79,5 +84,53 @@ def test_settle_collects_a_files_cycles_and_freezes_what_survives():
         kept = weakref.ref(survivor)
         del survivor
         assert kept() is None
+    finally:
+        gc.unfreeze()
+
+
+def _a_cycle() -> weakref.ref:
+    node = _Node()
+    node.other = [node]
+    return weakref.ref(node)
+
+
+def _parsed(kind: str = "text", *issues: Issue) -> ParseResult:
+    return ParseResult("a.txt", PARSED, record={}, issues=list(issues), source_kind=kind)
+
+
+def test_settle_after_an_acyclic_task_only_freezes_and_the_next_one_collects_again():
+    gc.collect()
+    try:
+        gc_tuning.acyclic(_parsed())
+        skipped = _a_cycle()
+        gc_tuning.settle()
+        assert skipped() is not None  # not collected: frozen with the rest, as vouched
+        collected = _a_cycle()
+        gc_tuning.settle()  # the vouch held for one task only
+        assert collected() is None
+    finally:
+        gc.unfreeze()
+        gc.collect()
+
+
+@pytest.mark.parametrize(
+    "result",
+    [
+        _parsed("html"),
+        _parsed("pdf"),
+        _parsed("docx"),
+        _parsed("text", Issue("compiled_parser_error", "info", "the compiled parser raised")),
+        ParseResult("a.bin", BINARY, issues=[Issue("binary", "error", "the file is binary")]),
+    ],
+    ids=["html", "pdf", "docx", "retried", "quarantined"],
+)
+def test_only_a_parsed_text_file_is_vouched_for(result):
+    gc.collect()
+    try:
+        gc_tuning.acyclic(_parsed())
+        gc_tuning.acyclic(result)  # the last task decides
+        cycle = _a_cycle()
+        gc_tuning.settle()
+        assert cycle() is None
     finally:
         gc.unfreeze()

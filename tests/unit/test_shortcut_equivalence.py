@@ -25,7 +25,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dagster_project.govreport import align, fees, readings, sections, template
+from dagster_project.govreport import align, fees, parse, readings, sections, template
 from dagster_project.govreport import labels as lab
 from dagster_project.govreport import tokens as tk
 from dagster_project.govreport.decode import decode
@@ -363,3 +363,46 @@ def test_a_respaced_row_keeps_the_readings_of_its_joined_digits(texts):
     test_a_spaced_row_of_plain_cells_reads_as_the_segment_enumeration_reads_it.hypothesis.inner_test(
         texts, True, True
     )
+
+
+# --- the control-character check of a decoded text (parse.mostly_control) ---------------------------
+
+
+def _mostly_control_by_pattern(text: str) -> bool:
+    return len(parse._CONTROL.findall(text[:20000])) > 0.02 * min(len(text), 20000)
+
+
+_BYTE_PIECES = st.sampled_from(
+    [
+        b"\x00",
+        b"\x07",
+        b"\x0b",
+        b"\x1b",
+        b"\x1f",
+        b"\t",
+        b"\r\n",
+        b"abc 12",
+        "公开 3".encode(),
+        "報告".encode("gbk"),
+    ]
+)
+
+
+@given(st.lists(_BYTE_PIECES, max_size=60), st.integers(0, 3))
+@settings(max_examples=200, deadline=None)
+def test_control_check_matches_the_pattern_count(pieces, repeat):
+    data = b"".join(pieces) * (1 + repeat * 150)  # long enough to pass the 20,000-character window
+    if not data.strip():
+        return
+    try:
+        text, encoding = decode(data)
+    except Exception:  # undecodable: never reaches the check
+        return
+    assert parse.mostly_control(text, data, encoding) == _mostly_control_by_pattern(text)
+
+
+@pytest.mark.parametrize("path", TEXTS, ids=lambda p: p.name)
+def test_control_check_matches_the_pattern_count_on_fixtures(path):
+    data = path.read_bytes()
+    text, encoding = decode(data)
+    assert parse.mostly_control(text, data, encoding) == _mostly_control_by_pattern(text)
