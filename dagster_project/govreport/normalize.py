@@ -123,51 +123,50 @@ def normalize_document_lines(text: str) -> tuple[str, list[str], int]:
     """``normalize_document`` with the document's lines (``doc.split("\\n")``), which it splits anyway.
 
     NFKC first (full-width parentheses become ASCII, which the pinyin pattern needs), then pinyin
-    removal, then script conversion. The folding steps work on the whole document at once and give
-    what they give line by line (``normalize_lines``): none creates or removes a newline or matches
-    across one."""
+    removal, then script conversion. Reports repeat most of their lines (labels, headers, cells): each
+    distinct input line's result is kept (``_NORMALIZED``) and the lines not seen before are
+    normalized together, as one text: the folding steps give on a text what they give line by line
+    (``normalize_lines``), since none creates or removes a newline or matches across one, and the
+    script conversion of the non-ASCII ones is one OpenCC call."""
     text = _unify_newlines(text)
-    folded = normalize_line(text)
-    if folded.isascii():
-        return folded, folded.split("\n"), 0
-    # Script conversion line by line: a report repeats most of its lines (labels, headers, cells),
-    # and each distinct line is converted once (``_SIMPLIFIED``); the lines not seen before are
-    # converted together, in one call.
-    lines = folded.split("\n")
-    changes: list[tuple[int, tuple[str, int]]] = []  # (line index, its Simplified form and count)
+    lines = text.split("\n")
     new: list[int] = []
-    for i, line in enumerate(lines):
-        if not line.isascii():
-            hit = _SIMPLIFIED.get(line)
-            if hit is None:
-                new.append(i)
-            elif hit[1]:
-                changes.append((i, hit))
-    if new:
-        converted = to_simplified("\n".join([lines[i] for i in new])).split("\n")
-        if len(converted) != len(new):  # not expected of OpenCC: convert the lines one by one
-            converted = [to_simplified(lines[i]) for i in new]
-        for i, simplified in zip(new, converted, strict=True):
-            line = lines[i]
-            finished = _finish(line, simplified)
-            if finished[1]:
-                changes.append((i, finished))
-            # Full, the cache keeps the lines seen first (the template's come early).
-            if len(line) <= _CACHED_LINE and len(_SIMPLIFIED) < _CACHE_SIZE:
-                _SIMPLIFIED[line] = finished
-    if not changes:
-        return folded, lines, 0
     changed = 0
-    for i, (simplified, n) in changes:
-        lines[i] = simplified
+    for i, line in enumerate(lines):
+        hit = _NORMALIZED.get(line)
+        if hit is None:
+            new.append(i)
+        else:
+            lines[i] = hit[0]
+            changed = -1 if hit[1] < 0 or changed < 0 else changed + hit[1]
+    if not new:
+        return "\n".join(lines), lines, changed
+    originals = [lines[i] for i in new]
+    folded = normalize_line("\n".join(originals)).split("\n")
+    if len(folded) != len(new):  # not expected of the folding steps: fold the lines one by one
+        folded = [normalize_line(line) for line in originals]
+    wide = [k for k, line in enumerate(folded) if not line.isascii()]
+    converted: list[str] = []
+    if wide:
+        converted = to_simplified("\n".join([folded[k] for k in wide])).split("\n")
+        if len(converted) != len(wide):  # not expected of OpenCC: convert the lines one by one
+            converted = [to_simplified(folded[k]) for k in wide]
+    done = [(line, 0) for line in folded]
+    for k, simplified in zip(wide, converted, strict=True):
+        done[k] = _finish(folded[k], simplified)
+    for i, original, (line, n) in zip(new, originals, done, strict=True):
+        lines[i] = line
         changed = -1 if n < 0 or changed < 0 else changed + n
+        # Full, the cache keeps the lines seen first (the template's come early).
+        if len(original) <= _CACHED_LINE and len(_NORMALIZED) < _CACHE_SIZE:
+            _NORMALIZED[original] = (line, n)
     return "\n".join(lines), lines, changed
 
 
 _CACHED_LINE: Final = 400  # longer lines (flattened pages) rarely repeat
 _CACHE_SIZE: Final = 16384
-# Each distinct folded line's Simplified form and changed-character count (``_finish``).
-_SIMPLIFIED: Final[dict[str, tuple[str, int]]] = {}
+# Each distinct input line's normalized form and changed-character count (``_finish``).
+_NORMALIZED: Final[dict[str, tuple[str, int]]] = {}
 
 
 def _simplify(line: str) -> tuple[str, int]:
