@@ -6,7 +6,7 @@ A rule with any null operand is not assessable and says nothing. Values are neve
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 from . import template
 from .record import WARNING, Issue
@@ -26,31 +26,37 @@ def check(record: dict) -> list[Issue]:
     results = [t3[k] for k in t3 if k not in _FLOW]
     absent = (None,) * len(columns)
     flow = [t3.get(k) or absent for k in _FLOW]
+    new, carried, total_row, forward = flow
     for c, col in enumerate(columns):
-        ops = [row[c] for row in flow]
-        if None not in ops and ops[0] + ops[1] != ops[2] + ops[3]:  # type: ignore[operator]
+        a, b, total, f = new[c], carried[c], total_row[c], forward[c]
+        if a is not None and b is not None and total is not None and f is not None and a + b != total + f:
             issues.append(
-                Issue(
-                    "identity_s1_fail",
-                    WARNING,
-                    f"S1 {col}: {ops[0]}+{ops[1]} != {ops[2]}+{ops[3]}",
-                    None,
-                    f"t3.*[{c}]",
-                )
+                Issue("identity_s1_fail", WARNING, f"S1 {col}: {a}+{b} != {total}+{f}", None, f"t3.*[{c}]")
             )
-        parts = [row[c] for row in results]
-        total = ops[2]
-        if total is not None and None not in parts and sum(parts) != total:
+        if total is None:
+            continue
+        # The result rows' sum, and whether each of them has this cell (``None not in parts``) or
+        # none has (every result row blank), in one pass.
+        parts_sum: Any = 0  # a cell's value: an int, never anything else, but not checked for it
+        complete, blank = True, True
+        for row in results:
+            v = row[c]
+            if v is None:
+                complete = False
+            else:
+                parts_sum += v
+                blank = False
+        if complete and parts_sum != total:
             issues.append(
                 Issue(
                     "identity_s2_fail",
                     WARNING,
-                    f"S2 {col}: results sum {sum(parts)} != total {total}",
+                    f"S2 {col}: results sum {parts_sum} != total {total}",
                     None,
                     f"t3.total_processed[{c}]",
                 )
             )
-        elif total and parts and all(p is None for p in parts):
+        elif total and results and blank:
             # A reported total with every result row blank: the breakdown contradicts the total.
             issues.append(
                 Issue(
@@ -62,26 +68,28 @@ def check(record: dict) -> list[Issue]:
                 )
             )
     for key, row in t3.items():
-        if None not in row and sum(row[:6]) != row[6]:
-            issues.append(
-                Issue(
-                    "identity_s3_fail",
-                    WARNING,
-                    f"S3 {key}: applicant columns sum {sum(row[:6])} != total {row[6]}",
-                    None,
-                    f"t3.{key}[6]",
+        if None not in row:
+            applicants = row[0] + row[1] + row[2] + row[3] + row[4] + row[5]
+            if applicants != row[6]:
+                issues.append(
+                    Issue(
+                        "identity_s3_fail",
+                        WARNING,
+                        f"S3 {key}: applicant columns sum {applicants} != total {row[6]}",
+                        None,
+                        f"t3.{key}[6]",
+                    )
                 )
-            )
     t4 = record.get("table4") or {}
     for block, part_keys, total_key in _S4_KEYS:
-        parts = [t4.get(k) for k in part_keys]
-        total = t4.get(total_key)
-        if total is not None and None not in parts and sum(parts) != total:
+        block_parts: list[Any] = [t4.get(k) for k in part_keys]
+        block_total = t4.get(total_key)
+        if block_total is not None and None not in block_parts and sum(block_parts) != block_total:
             issues.append(
                 Issue(
                     "identity_s4_fail",
                     WARNING,
-                    f"S4 {block}: {sum(parts)} != total {total}",
+                    f"S4 {block}: {sum(block_parts)} != total {block_total}",
                     None,
                     f"t4.{block}_total",
                 )

@@ -112,7 +112,12 @@ def extract(lines: list[str], head_limit: int = 40) -> Metadata:
             if m:
                 year = int(m.group("year"))
                 break
-    dated = "\n".join(line for line in lines if "日期" in line or "时间" in line or "http" in line)
+    # Three searches of the whole text find most reports without a dated line or link, which then need
+    # no search line by line.
+    whole = "\n".join(lines)
+    dated = ""
+    if "日期" in whole or "时间" in whole or "http" in whole:
+        dated = "\n".join(line for line in lines if "日期" in line or "时间" in line or "http" in line)
     date = url = None
     m = c["date"].search(dated)
     if m:

@@ -131,14 +131,25 @@ def read_row(
             key.append(t.explicit)
             key.append(t.line - base)
     plain = no_flags(n)
-    return _read_row(
-        tuple(key),
-        n,
-        check,
-        tuple(signed) if signed is not None else plain,
-        tuple(decimals) if decimals is not None else plain,
-        layout is not None and layout.collapsed,
-    )
+    # The row's other arguments end the key (four fields per piece before them).
+    key.append(n)
+    key.append(check)
+    key.append(tuple(signed) if signed is not None else plain)
+    key.append(tuple(decimals) if decimals is not None else plain)
+    key.append(layout is not None and layout.collapsed)
+    full = tuple(key)
+    hit = _ROWS.get(full)
+    if hit is None:
+        hit = _read_row(full[:-5], n, check, full[-3], full[-2], full[-1])
+        if len(_ROWS) < _ROW_CACHE:  # full: the rows seen first stay (the template's zeros come early)
+            _ROWS[full] = hit
+    return hit
+
+
+_ROW_CACHE: Final = 16384
+# Each distinct row key's readings (``read_row``): a dict, not ``lru_cache``, whose recency list and
+# argument tuple cost more than the lookup on a hit.
+_ROWS: Final[dict[tuple, RowReadings]] = {}
 
 
 @lru_cache(maxsize=64)
@@ -147,7 +158,6 @@ def no_flags(n: int) -> tuple[bool, ...]:
     return (False,) * n
 
 
-@lru_cache(maxsize=16384)
 def _read_row(key: tuple, n: int, check, signed: tuple, decimals: tuple, collapsed: bool) -> RowReadings:
     pieces = [Token(key[i], key[i + 1], key[i + 3], 0, explicit=key[i + 2]) for i in range(0, len(key), 4)]
     if any(signed):

@@ -25,7 +25,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dagster_project.govreport import align, fees, parse, readings, sections, template
+from dagster_project.govreport import align, fees, identities, parse, readings, sections, template
 from dagster_project.govreport import labels as lab
 from dagster_project.govreport import tokens as tk
 from dagster_project.govreport.decode import decode
@@ -406,3 +406,88 @@ def test_control_check_matches_the_pattern_count_on_fixtures(path):
     data = path.read_bytes()
     text, encoding = decode(data)
     assert parse.mostly_control(text, data, encoding) == _mostly_control_by_pattern(text)
+
+
+# --- the strict identities (identities.check) --------------------------------------------------------
+
+
+def _identity_issues_by_lists(record: dict) -> list[tuple]:
+    """The checks as first written: a list of operands per column and rule, ``sum`` and ``None in``."""
+    flow_keys = ("new_received", "carried_over", "total_processed", "carried_forward")
+    out = []
+    t3 = record.get("table3") or {}
+    columns = template.table3_columns()
+    results = [t3[k] for k in t3 if k not in flow_keys]
+    absent = (None,) * len(columns)
+    flow = [t3.get(k) or absent for k in flow_keys]
+    for c, col in enumerate(columns):
+        ops = [row[c] for row in flow]
+        if None not in ops and ops[0] + ops[1] != ops[2] + ops[3]:
+            out.append(
+                ("identity_s1_fail", f"S1 {col}: {ops[0]}+{ops[1]} != {ops[2]}+{ops[3]}", f"t3.*[{c}]")
+            )
+        parts = [row[c] for row in results]
+        total = ops[2]
+        if total is not None and None not in parts and sum(parts) != total:
+            out.append(
+                (
+                    "identity_s2_fail",
+                    f"S2 {col}: results sum {sum(parts)} != total {total}",
+                    f"t3.total_processed[{c}]",
+                )
+            )
+        elif total and parts and all(p is None for p in parts):
+            out.append(
+                (
+                    "identity_s2_fail",
+                    f"S2 {col}: total {total} but every result row is blank",
+                    f"t3.total_processed[{c}]",
+                )
+            )
+    for key, row in t3.items():
+        if None not in row and sum(row[:6]) != row[6]:
+            out.append(
+                (
+                    "identity_s3_fail",
+                    f"S3 {key}: applicant columns sum {sum(row[:6])} != total {row[6]}",
+                    f"t3.{key}[6]",
+                )
+            )
+    t4 = record.get("table4") or {}
+    for block in ("review", "litigation_direct", "litigation_after_review"):
+        parts = [t4.get(f"{block}_{r}") for r in ("upheld", "corrected", "other", "pending")]
+        total = t4.get(f"{block}_total")
+        if total is not None and None not in parts and sum(parts) != total:
+            out.append(
+                ("identity_s4_fail", f"S4 {block}: {sum(parts)} != total {total}", f"t4.{block}_total")
+            )
+    return out
+
+
+_CELL = st.one_of(st.none(), st.integers(0, 3), st.integers(0, 500))
+
+
+@st.composite
+def _identity_records(draw):
+    keys = draw(
+        st.lists(st.sampled_from(template.table3_rows(template.FORMAT_2021)), unique=True, max_size=30)
+    )
+    n = len(template.table3_columns())
+    table3 = {k: [draw(_CELL) for _ in range(n)] for k in keys}
+    table4 = {k: draw(_CELL) for k in template.table4_keys() if draw(st.booleans())}
+    return {"table3": table3, "table4": table4}
+
+
+@given(_identity_records())
+@settings(max_examples=500, deadline=None)
+def test_identity_checks_match_the_list_form(record):
+    got = [(i.code, i.message, i.cell) for i in identities.check(record)]
+    assert got == _identity_issues_by_lists(record)
+
+
+@pytest.mark.parametrize("path", TEXTS, ids=lambda p: p.name)
+def test_identity_checks_match_the_list_form_on_fixtures(path):
+    record = parse.parse_bytes(path.read_bytes(), path.name).record
+    if record:
+        got = [(i.code, i.message, i.cell) for i in identities.check(record)]
+        assert got == _identity_issues_by_lists(record)
