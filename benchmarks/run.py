@@ -32,7 +32,7 @@ from benchmarks.scaling import ascii_plot, fit
 from dagster_project.govreport import native
 from dagster_project.govreport.parse import PARSER_VERSION, parse_bytes
 from dagster_project.govreport.render import render_text
-from dagster_project.warehouse.gc_tuning import acyclic, settle, tune_worker
+from dagster_project.warehouse.gc_tuning import acyclic, begin_task, settle, tune_worker
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "out"
@@ -88,6 +88,7 @@ def _parse_only(path: str) -> int:
     """What the throughput times: read and parse one file; only a count goes back to the parent (the
     refresh's workers send plain columns to the load, timed in the refresh tables)."""
     p = Path(path)
+    begin_task()
     result = parse_bytes(p.read_bytes(), p.name)
     n = len(result.provenance)
     acyclic(result)  # as the refresh's workers do after each file

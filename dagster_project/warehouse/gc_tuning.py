@@ -32,7 +32,7 @@ def tune_worker() -> None:
     gc.set_threshold(*WORKER_THRESHOLDS)
 
 
-def settle() -> None:
+def settle(task_ok: bool = True) -> None:
     """After each file in a parse worker: collect what the file left in the young generations, then
     freeze what survived (``gc.freeze``), so the collector never walks it again.
 
@@ -44,16 +44,26 @@ def settle() -> None:
     PDF): that generation is collected too, then.
 
     After a task that ``acyclic`` vouched for, the collection is skipped and what survived is only
-    frozen: walking the survivors found nothing to free and cost 10 us a file (1.6% of a parse)."""
-    global _acyclic
-    if _acyclic:
-        _acyclic = False
-    else:
+    frozen: walking the survivors found nothing to free and cost 10 us a file (1.6% of a parse). A
+    task that raised after the vouch (``task_ok`` False) is collected all the same: its traceback
+    refers to its frames."""
+    global _acyclic, _task_open
+    vouched = _acyclic and task_ok
+    _acyclic = _task_open = False
+    if not vouched:
         gc.collect(2 if gc.get_objects(generation=2) else 1)
     gc.freeze()
 
 
 _acyclic = False
+_task_open = False
+
+
+def begin_task() -> None:
+    """In a parse worker, before each task: a vouch (``acyclic``) counts only in the task it was made
+    in, up to the ``settle`` after it; made anywhere else (a test, a load in one process), it is ignored."""
+    global _acyclic, _task_open
+    _acyclic, _task_open = False, True
 
 
 def acyclic(result: ParseResult) -> None:
@@ -63,7 +73,7 @@ def acyclic(result: ParseResult) -> None:
     fixture and random records in every text layout). Markup and PDF readers build trees with parent
     links, and an exception's traceback refers to its frames: those files are still collected."""
     global _acyclic
-    _acyclic = (
+    _acyclic = _task_open and (
         result.status == PARSED
         and result.source_kind == "text"
         and not any(i.code == COMPILED_PARSER_ERROR for i in result.issues)

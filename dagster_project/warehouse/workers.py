@@ -44,7 +44,7 @@ from .files import (
     read_limited,
     readable_component,
 )
-from .gc_tuning import acyclic, settle, tune_worker
+from .gc_tuning import acyclic, begin_task, settle, tune_worker
 from .settings import DEFAULT_PARSE_MEMORY_MB, DEFAULT_PARSE_SECONDS, Settings
 
 OVER_BUDGET = "over_budget"
@@ -146,6 +146,7 @@ def _worker_main(conn, memory_mb: int | None) -> None:
         for index, args in chunk:
             if memory_mb:
                 _cap_memory(memory_mb)
+            begin_task()
             try:
                 kind, value = "ok", fn(*args)
             except MemoryError:
@@ -159,7 +160,9 @@ def _worker_main(conn, memory_mb: int | None) -> None:
             if kind == "memory":
                 return  # a fresh worker for the rest: this one's heap is in an unknown state
             value = None
-            settle()  # the file's garbage collected (unless ``acyclic`` vouched), what the parser keeps frozen
+            # The file's garbage collected (unless ``acyclic`` vouched for a task that then returned),
+            # what the parser keeps frozen.
+            settle(task_ok=kind == "ok")
 
 
 # --- the parent side -------------------------------------------------------------------------------
