@@ -94,24 +94,28 @@ def _a_cycle() -> weakref.ref:
     return weakref.ref(node)
 
 
+@pytest.fixture
+def quiet_gc():
+    """Nothing young before the test; afterwards nothing it made stays frozen, and what it left is freed."""
+    gc.collect()
+    yield
+    gc.unfreeze()
+    gc.collect()
+
+
 def _parsed(kind: str = "text", *issues: Issue) -> ParseResult:
     return ParseResult("a.txt", PARSED, record={}, issues=list(issues), source_kind=kind)
 
 
-def test_settle_after_an_acyclic_task_only_freezes_and_the_next_one_collects_again():
-    gc.collect()
-    try:
-        gc_tuning.begin_task()
-        gc_tuning.acyclic(_parsed())
-        skipped = _a_cycle()
-        gc_tuning.settle()
-        assert skipped() is not None  # not collected: frozen with the rest, as vouched
-        collected = _a_cycle()
-        gc_tuning.settle()  # the vouch held for one task only
-        assert collected() is None
-    finally:
-        gc.unfreeze()
-        gc.collect()
+def test_settle_after_an_acyclic_task_only_freezes_and_the_next_one_collects_again(quiet_gc):
+    gc_tuning.begin_task()
+    gc_tuning.acyclic(_parsed())
+    skipped = _a_cycle()
+    gc_tuning.settle()
+    assert skipped() is not None  # not collected: frozen with the rest, as vouched
+    collected = _a_cycle()
+    gc_tuning.settle()  # the vouch held for one task only
+    assert collected() is None
 
 
 @pytest.mark.parametrize(
@@ -125,44 +129,32 @@ def test_settle_after_an_acyclic_task_only_freezes_and_the_next_one_collects_aga
     ],
     ids=["html", "pdf", "docx", "retried", "quarantined"],
 )
-def test_only_a_parsed_text_file_is_vouched_for(result):
-    gc.collect()
-    try:
-        gc_tuning.begin_task()
-        gc_tuning.acyclic(_parsed())
-        gc_tuning.acyclic(result)  # the last word decides
-        cycle = _a_cycle()
-        gc_tuning.settle()
-        assert cycle() is None
-    finally:
-        gc.unfreeze()
+def test_only_a_parsed_text_file_is_vouched_for(result, quiet_gc):
+    gc_tuning.begin_task()
+    gc_tuning.acyclic(_parsed())
+    gc_tuning.acyclic(result)  # the last word decides
+    cycle = _a_cycle()
+    gc_tuning.settle()
+    assert cycle() is None
 
 
-def test_a_task_that_raised_after_the_vouch_is_collected():
-    gc.collect()
-    try:
-        gc_tuning.begin_task()
-        gc_tuning.acyclic(_parsed())  # vouched, then the flattening raised
-        cycle = _a_cycle()
-        gc_tuning.settle(task_ok=False)
-        assert cycle() is None
-    finally:
-        gc.unfreeze()
+def test_a_task_that_raised_after_the_vouch_is_collected(quiet_gc):
+    gc_tuning.begin_task()
+    gc_tuning.acyclic(_parsed())  # vouched, then the flattening raised
+    cycle = _a_cycle()
+    gc_tuning.settle(task_ok=False)
+    assert cycle() is None
 
 
-def test_a_vouch_outside_a_task_or_left_over_is_ignored():
-    gc.collect()
-    try:
-        gc_tuning.acyclic(_parsed())  # a parse in this process, no worker task open
-        outside = _a_cycle()
-        gc_tuning.settle()
-        assert outside() is None
-        gc_tuning.begin_task()
-        gc_tuning.acyclic(_parsed())
-        gc_tuning.settle()  # the vouch is used up
-        gc_tuning.acyclic(_parsed())  # after the task: ignored
-        left_over = _a_cycle()
-        gc_tuning.settle()
-        assert left_over() is None
-    finally:
-        gc.unfreeze()
+def test_a_vouch_outside_a_task_or_left_over_is_ignored(quiet_gc):
+    gc_tuning.acyclic(_parsed())  # a parse in this process, no worker task open
+    outside = _a_cycle()
+    gc_tuning.settle()
+    assert outside() is None
+    gc_tuning.begin_task()
+    gc_tuning.acyclic(_parsed())
+    gc_tuning.settle()  # the vouch is used up
+    gc_tuning.acyclic(_parsed())  # after the task: ignored
+    left_over = _a_cycle()
+    gc_tuning.settle()
+    assert left_over() is None
