@@ -133,6 +133,10 @@ def normalize_document_lines(text: str) -> tuple[str, list[str], int]:
     new: list[int] = []
     changed = 0
     for i, line in enumerate(lines):
+        if line.isascii() and line.isprintable():
+            # Printable ASCII (cells, numbers, blank lines) is already normal: every folding step
+            # needs a non-ASCII, control or tab character, and script conversion a non-ASCII one.
+            continue
         hit = _NORMALIZED.get(line)
         if hit is None:
             new.append(i)

@@ -61,6 +61,14 @@ def test_document_normalization_matches_line_by_line(text):
     assert doc_lines == doc.split("\n")
 
 
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.characters(max_codepoint=0x7F), max_size=80))
+def test_ascii_lines_normalize_as_line_by_line(text):
+    # Printable ASCII lines skip normalization; ASCII control characters and tabs do not.
+    lines, changed = normalize_lines(text)
+    assert normalize_document_lines(text) == ("\n".join(lines), lines, changed)
+
+
 @pytest.mark.parametrize("path", TEXTS, ids=lambda p: p.name)
 def test_document_normalization_matches_line_by_line_on_fixtures(path):
     text = _decoded(path)
