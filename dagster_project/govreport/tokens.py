@@ -277,7 +277,7 @@ def _tokenize_line(text: str, catalog: lab.Catalog) -> list[Token]:
             parts = parts[:-1]
         pos = base
         for part in parts:
-            out.extend(_cell_tokens(part, number, pos, catalog))
+            _add_cell_tokens(out, part, pos, catalog)
             pos += len(part) + 1
         if len(parts) > 1:
             out.append(Token(BREAK, "", number, pos))
@@ -286,7 +286,7 @@ def _tokenize_line(text: str, catalog: lab.Catalog) -> list[Token]:
         pos = offset
         for part in text.split("\t"):
             if part.strip():
-                out.extend(_cell_tokens(part, number, pos, catalog))
+                _add_cell_tokens(out, part, pos, catalog)
             pos += len(part) + 1
         out.append(Token(BREAK, "", number, pos))
         return out
@@ -301,6 +301,30 @@ def _tokenize_line(text: str, catalog: lab.Catalog) -> list[Token]:
         out.extend(tokens)
         pos += len(sentence)
     return out
+
+
+def _add_cell_tokens(out: list[Token], cell: str, offset: int, catalog: lab.Catalog) -> None:
+    """``out.extend(_cell_tokens(cell, 0, offset, catalog))`` (line 0: a line's tokens are placed
+    later). A plain number is read at once; any other cell's tokens depend on its text alone and are
+    kept per catalog (``Catalog.cells``) with offsets relative to the cell: the label cells of a
+    delimited table repeat in every report, on lines that rarely do (their numbers differ)."""
+    stripped = cell.strip()
+    if stripped and _plain_number(stripped):
+        out.append(Token(VALUE, stripped, 0, offset + cell.index(stripped[0]), explicit=True))
+        return
+    cache = catalog.cells
+    info = cache.get(cell)
+    if info is None:
+        info = tuple(
+            [(t.kind, t.text, t.offset, t.label, t.explicit) for t in _cell_tokens(cell, 0, 0, catalog)]
+        )
+        if len(cache) < _CELL_CACHE:  # full: the cells seen first stay (the template's come early)
+            cache[cell] = info
+    for kind, value, rel, label, explicit in info:
+        out.append(Token(kind, value, 0, offset + rel, label, explicit))
+
+
+_CELL_CACHE: Final = 8192
 
 
 _SENTENCE: Final = re.compile(r"[^。]*(?:。|$)")

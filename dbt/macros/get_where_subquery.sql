@@ -23,18 +23,21 @@ report when it has no state).
             schema=relation.schema ~ '_state',
             identifier='int_identity_checks' if follows_trust else relation.identifier
         ) -%}
-        {%- if state is not none and follows_trust -%}
-            {#- These tests run before int_identity_checks is built: the reports it is about to build. -#}
+        {%- if state is not none and follows_trust
+              and report_version_type(state) == report_version_type(relation.incorporate(
+                  path={'identifier': 'int_report_versions'})) -%}
+            {#- These tests run before int_identity_checks is built: the reports it is about to build.
+            A state written by an older build (its versions were md5 strings) is about to be replaced
+            whole: the tests then check every row. -#}
             {%- set versions = relation.incorporate(path={'identifier': 'int_report_versions'}) -%}
             {%- set scope -%}
                 select report_id from {{ versions }} as current_version
                 where not exists (
                     select 1 from {{ state }} as built
-                    where built.report_id = current_version.report_id
-                        and built.report_version = current_version.report_version
+                    where built.report_version = current_version.report_version
                 )
             {%- endset -%}
-        {%- elif state is not none -%}
+        {%- elif state is not none and not follows_trust -%}
             {%- set scope = report_built_last(state) -%}
         {%- endif -%}
     {%- endif -%}
@@ -60,3 +63,14 @@ report when it has no state).
         {%- do return(relation) -%}
     {%- endif -%}
 {%- endmacro %}
+
+
+{% macro report_version_type(relation) %}
+    {#- The type of ``relation``'s report_version column (upper case), or none. -#}
+    {%- for column in adapter.get_columns_in_relation(relation) -%}
+        {%- if column.name == 'report_version' -%}
+            {{ return(column.dtype | upper) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(none) }}
+{% endmacro %}

@@ -7,6 +7,7 @@ fixture, so a shortcut that changes one character of a result fails the suite:
 - the label scan that stops after the last letter or ideograph against a scan of the whole text;
 - the fee sentence found from the last marker against splitting the text into sentences;
 - the tokenizer that joins label fragments as it goes against joining them first;
+- a delimited cell's tokens kept per catalog (and a plain number read at once) against tokenizing it;
 - a cell of digits only read without parse_value against parse_value;
 - table 三's sources taken as they are into the provenance: complete and in order, with statuses;
 - the heading search that starts only at a numeral and "、" against the pattern's own search;
@@ -95,6 +96,25 @@ SCAN_PIECE = st.one_of(
     st.sampled_from(["1.", "2、", "(三)", "“", "”", ")", "]", " ", "  ", "\n", "|", "-", "—"]),
     st.integers(0, 9999).map(str),
 )
+
+
+def _fields(tokens: list) -> list[tuple]:
+    return [(t.kind, t.text, t.line, t.offset, t.label, t.explicit) for t in tokens]
+
+
+CELL_PIECE = st.one_of(
+    SCAN_PIECE.filter(lambda p: p not in ("|", "\n")), st.sampled_from(["\t", "0", "00", "-", "/", "无"])
+)
+
+
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(CELL_PIECE, max_size=5).map("".join), st.integers(0, 500), st.sampled_from(lab.TABLES))
+def test_cached_cell_tokens_match_tokenizing_the_cell(cell, offset, table):
+    catalog = lab.catalog(table)
+    for _ in range(2):  # once computed, once from the cache
+        out: list = []
+        tk._add_cell_tokens(out, cell, offset, catalog)
+        assert _fields(out) == _fields(tk._cell_tokens(cell, 0, offset, catalog))
 
 
 @settings(max_examples=1000, deadline=None)

@@ -104,9 +104,11 @@ final as (
         reports.report_id,
         previous_year.report_id as prev_report_id,
         earlier.earlier_report_id,
-        md5(
+        -- As in int_report_versions: a 128-bit number, of one report (its own version names it). The
+        -- versions go in as hex: DuckDB writes a UHUGEINT as decimal text at about 45 us a value.
+        md5_number(
             to_json({
-                'report_version': versions.report_version,
+                'report_version': hex(versions.report_version),
                 'agency_id': reports.agency_id,
                 'agency_key': reports.agency_key,
                 'level': reports.level,
@@ -118,9 +120,9 @@ final as (
                 'similarities': similarity.similarities,
                 'similarity_hash': similarity.similarity_hash::varchar,
                 'prev_report_id': previous_year.report_id,
-                'prev_report_version': previous_year.report_version,
+                'prev_report_version': hex(previous_year.report_version),
                 'earlier_report_id': earlier.earlier_report_id,
-                'earlier_report_version': earlier.earlier_report_version
+                'earlier_report_version': hex(earlier.earlier_report_version)
             })::varchar
         ) as report_version
     from reports
