@@ -66,7 +66,7 @@ class Catalog:
         self.fuzzy_pool = [(a, lab) for a, lab in entries.items() if lab.role == ROW and len(a) >= 5]
         # The tokens of each distinct line scanned with this catalog (``tokens._line_info``).
         self.lines: dict[str, tuple] = {}
-        # The tokens of each distinct delimited cell that is not a plain number (``tokens._cell_info``).
+        # The tokens of each distinct delimited cell that is not a plain number (``tokens._add_cell_tokens``).
         self.cells: dict[str, tuple] = {}
 
     def scan(self, text: str) -> list[Match]:

@@ -15,7 +15,8 @@ from scratch; the result is the same table a full rebuild gives, row for row.
 A version is a 128-bit md5 of the report's id and of what the model reads (int_report_versions), so it
 belongs to one report: "the state holds this report in this version" is one comparison of numbers
 (`built.report_version = current_version.report_version`), which DuckDB joins several times faster than
-the pair of strings it replaced (about 1.2 s of a one-report build at 100,000 reports).
+the pair of strings it replaced (those comparisons took 1.7 s of SQL in a one-report build at 100,000
+reports; the 11 incremental models 3.99 s then, 2.33-2.46 s since).
 -#}
 
 {% macro report_incremental_config(versions='int_report_versions') %}
