@@ -105,7 +105,7 @@ reports; the 11 incremental models 3.99 s then, 2.33-2.46 s since).
     {% elif ids | length <= 5000 %}
         {% set quoted = [] %}
         {% for id in ids %}
-            {% do quoted.append("'" ~ (id | replace("'", "''")) ~ "'") %}
+            {% do quoted.append(sql_string_literal(id)) %}
         {% endfor %}
         {{ return(quoted | join(', ')) }}
     {% endif %}

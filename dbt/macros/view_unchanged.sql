@@ -31,11 +31,6 @@ and reports the view unchanged. Every build that creates the view records its fi
 {% endmacro %}
 
 
-{% macro view_sql_literal(value) %}
-    {{ return("'" ~ (value | replace("'", "''")) ~ "'") }}
-{% endmacro %}
-
-
 {% macro view_is_unchanged(target_relation, fingerprint) %}
     {%- set state = view_state_relation() -%}
     {%- if adapter.get_relation(database=state.database, schema=state.schema, identifier=state.identifier) is none -%}
@@ -45,13 +40,13 @@ and reports the view unchanged. Every build that creates the view records its fi
         select count(*)
         from {{ state }} as recorded
         inner join duckdb_views() as current_view
-            on current_view.database_name = {{ view_sql_literal(target_relation.database) }}
-            and current_view.schema_name = {{ view_sql_literal(target_relation.schema) }}
-            and current_view.view_name = {{ view_sql_literal(target_relation.identifier) }}
+            on current_view.database_name = {{ sql_string_literal(target_relation.database) }}
+            and current_view.schema_name = {{ sql_string_literal(target_relation.schema) }}
+            and current_view.view_name = {{ sql_string_literal(target_relation.identifier) }}
             and current_view.sql = recorded.view_sql
-        where recorded.schema_name = {{ view_sql_literal(target_relation.schema) }}
-            and recorded.view_name = {{ view_sql_literal(target_relation.identifier) }}
-            and recorded.fingerprint = {{ view_sql_literal(fingerprint) }}
+        where recorded.schema_name = {{ sql_string_literal(target_relation.schema) }}
+            and recorded.view_name = {{ sql_string_literal(target_relation.identifier) }}
+            and recorded.fingerprint = {{ sql_string_literal(fingerprint) }}
     {%- endset -%}
     {{ return(run_query(found).columns[0].values()[0] == 1) }}
 {% endmacro %}
@@ -59,8 +54,8 @@ and reports the view unchanged. Every build that creates the view records its fi
 
 {% macro view_record_state(target_relation, fingerprint) %}
     {%- set state = view_state_relation() -%}
-    {%- set schema = view_sql_literal(target_relation.schema) -%}
-    {%- set name = view_sql_literal(target_relation.identifier) -%}
+    {%- set schema = sql_string_literal(target_relation.schema) -%}
+    {%- set name = sql_string_literal(target_relation.identifier) -%}
     {% call statement('view_state') %}
         create schema if not exists {{ state.database }}.{{ state.schema }};
         create table if not exists {{ state }} (
@@ -68,9 +63,9 @@ and reports the view unchanged. Every build that creates the view records its fi
         );
         delete from {{ state }} where schema_name = {{ schema }} and view_name = {{ name }};
         insert into {{ state }}
-        select {{ schema }}, {{ name }}, {{ view_sql_literal(fingerprint) }}, sql
+        select {{ schema }}, {{ name }}, {{ sql_string_literal(fingerprint) }}, sql
         from duckdb_views()
-        where database_name = {{ view_sql_literal(target_relation.database) }}
+        where database_name = {{ sql_string_literal(target_relation.database) }}
             and schema_name = {{ schema }}
             and view_name = {{ name }};
     {% endcall %}

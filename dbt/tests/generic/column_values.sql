@@ -28,7 +28,7 @@ a per-report relation, it checks the reports of the relation's latest build (get
 {%- for column, values in accepted_values.items() -%}
     {%- set quoted = [] -%}
     {%- for value in values -%}
-        {%- do quoted.append("'" ~ (value | string | replace("'", "''")) ~ "'") -%}
+        {%- do quoted.append(sql_string_literal(value)) -%}
     {%- endfor -%}
     {%- do rules.append((
         'accepted_values', column, 'count(*)', column ~ ' not in (' ~ quoted | join(', ') ~ ')'
