@@ -155,6 +155,30 @@ def test_suites_validated_in_chunks_give_the_whole_frames_answer(real_run, monke
     assert not whole["fct_identity_checks"].success  # failing rows were compared, not only passes
 
 
+def test_suite_frames_staged_ahead_are_removed_after_an_error(real_run, monkeypatch, tmp_path):
+    """The chunked suites' frames are written to Parquet by a thread ahead of their validation: a suite
+    whose query fails raises DuckDB's error from ``validate_all``, and no staged file is left behind."""
+    import tempfile
+
+    _, wh = real_run
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    broken = {**gx_suites.suite_spec("fct_fees")}
+    broken["meta"] = {**broken["meta"], "query": "select report_id, missing_column from main_marts.fct_fees"}
+    assert gx_suites._chunkable(broken)
+    spec = gx_suites.suite_spec
+    monkeypatch.setattr(gx_suites, "suite_spec", lambda name: broken if name == "fct_fees" else spec(name))
+    con = duckdb.connect(str(wh / "warehouse.duckdb"), read_only=True)
+    try:
+        with pytest.raises(duckdb.BinderException, match="missing_column"):
+            gx_suites.validate_all(con, ["dim_report", "fct_fees", "fct_identity_checks"])
+        staged_dirs = list(tmp_path.glob("govreport-gx-*"))
+        ok = gx_suites.validate_all(con, ["dim_report"])  # the connection is still usable
+    finally:
+        con.close()
+    assert staged_dirs == []
+    assert ok["dim_report"].expectations
+
+
 def test_suite_frames_reach_pandas_as_duckdb_df_makes_them(real_run):
     """The frames go to pandas through Arrow (faster than DuckDB's ``.df()``): every suite's frame,
     and a frame whose columns are all NULL, equal ``.df()``'s, dtypes and values."""

@@ -95,6 +95,22 @@ def test_what_is_not_a_claim():
             assert "审结" not in claim.text and "直接起诉" not in claim.text, (path.name, claim.text)
 
 
+def test_guards_before_a_word_decide_as_written():
+    # Each guard of patterns.json sits after the word it guards (未(?<!尚未), 予以公开(?<![不部分]予以公开)),
+    # so Python's re searches for the word; the claims are those of a guard before it.
+    def claims(text: str) -> set[tuple]:
+        return {(c.claim_key, c.value, c.form) for c in extract_claims(text)}
+
+    assert ("applications_received", 0.0, "negation") in claims("本年度未收到政府信息公开申请。")
+    assert not claims("本年度尚未收到政府信息公开申请。")  # 尚未 is "not yet", not a negation
+    assert ("applications_granted", 3.0, "stated") in claims("予以公开3件。")
+    assert ("applications_granted", 3.0, "stated") in claims("其中予以公开3件。")
+    for text in ("不予以公开3件。", "部分予以公开3件。"):
+        assert not {c for c in claims(text) if c[0] == "applications_granted"}, text
+    assert ("applications_answered", 5.0, "stated") in claims("受理并办结5件。")
+    assert ("applications_answered", 5.0, "stated") in claims("已办结5件。")
+
+
 def test_sections_found_and_missing():
     found = {s.number for s in find_report_sections(_doc("p96685_spp_2024.txt")) if s.found_by}
     assert found == {1, 2, 3, 4, 5}  # its 六 became a fee table; there is no 其他需要报告的事项
