@@ -62,3 +62,33 @@ def test_a_quarantined_report_sends_no_cells():
     flat = flatten(parse_bytes(b"\x00\x01 not a report", "x.bin"))
     assert flat.cell_count == 0 and _rows(flat) == []
     assert flat.fields["status"] == "quarantined"
+
+
+def test_short_and_long_table3_rows_and_cells_without_a_status(parsed):
+    """A table 三 row shorter than the template's columns is padded with NULLs, a longer one cut; a cell
+    the parser left without a status gets ``cell_status``'s; the same record shape flattened again
+    (its layout now cached) gives the same rows."""
+    from dagster_project.govreport.record import CellSource
+    from dagster_project.warehouse.cells import NO_STATUS_RULE
+
+    result = copy.copy(parsed[1])
+    record = copy.deepcopy(result.record)
+    short, long = list(record["table3"])[:2]
+    record["table3"][short] = record["table3"][short][:3]
+    record["table3"][long] = [*record["table3"][long], 99, 98]
+    result.record = record
+    provenance = dict(result.provenance)
+    unlabeled = next(cid for cid in provenance if cid.startswith("t2."))
+    provenance[unlabeled] = CellSource(raw="7")
+    result.provenance = provenance
+    for _ in range(2):
+        flat = flatten(result)
+        rows = _rows(flat)
+        assert rows == [row[1:] for row in cell_rows("", result)]
+    by_cell = {(t, r, c): row for t, r, c, *row in rows}
+    width = len(record["table3"][long]) - 2
+    padded = [row for row in rows if row[0] == "table3" and row[1] == short]
+    assert len(padded) == width and all(row[3] is None for row in padded[3:])
+    assert len([row for row in rows if row[0] == "table3" and row[1] == long]) == width
+    assert 99 not in {row[3] for row in rows if row[1] == long}
+    assert by_cell[("table2", unlabeled[3:], "value")][-1] == NO_STATUS_RULE
