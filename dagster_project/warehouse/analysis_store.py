@@ -363,8 +363,9 @@ def _ensure_facts(con: duckdb.DuckDBPyConnection, names: Iterable[str]) -> None:
         for (name,) in select_on(
             con,
             _names_frame(names),
-            f"select agency_name from arrow_rows anti join (select agency_name from {SCHEMA}.agency_name_facts "
-            f"where facts_version = '{_quote(facts_version)}') using (agency_name) order by agency_name",
+            "select agency_name from arrow_rows anti join (select agency_name "
+            f"from {SCHEMA}.agency_name_facts where facts_version = '{_quote(facts_version)}') "
+            "using (agency_name) order by agency_name",
         )
     ]
     rows = []

@@ -198,7 +198,7 @@ def _values(t2: dict, t3: dict, t4: dict, width: int) -> list:
 
 def flatten(result: ParseResult) -> Flat:
     """The report's columns, issues and cells as plain columns. The cells' keys and provenance ids
-    come from the record's shape (``_layout``, computed once per shape), and each column is one list
+    come from the record's shape (``_layout``, computed once per shape), and each column is built in one
     pass over the cells: 150-159 -> 67 us a report against a loop that appended each cell to ten lists."""
     issues = [(n, i.code, i.severity, i.message, i.location, i.cell) for n, i in enumerate(result.issues, 1)]
     if result.status != PARSED:

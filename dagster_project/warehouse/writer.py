@@ -135,7 +135,9 @@ def run_on(con: duckdb.DuckDBPyConnection, data: pa.Table, sql: str) -> None:
     con.execute(sql)
 
 
-def select_on(con: duckdb.DuckDBPyConnection, data: pa.Table, sql: str, params: dict | None = None) -> list[tuple]:
+def select_on(
+    con: duckdb.DuckDBPyConnection, data: pa.Table, sql: str, params: dict | None = None
+) -> list[tuple]:
     """The rows of ``sql``, which reads ``data`` as ``arrow_rows`` (as ``run_on``)."""
     arrow_rows = data  # noqa: F841 (read by name by the statement)
     return con.execute(sql, params).fetchall()
