@@ -65,9 +65,10 @@ def gx_checks(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResour
     selected = {key.name for key in context.selected_asset_check_keys}
     settings = warehouse.settings()
     con = duckdb.connect(str(settings.db_path), read_only=True)
-    # Each suite's frame is streamed to a Parquet file and handed to pandas in chunks
-    # (gx_suites._frames); DuckDB spills past this limit instead of caching up to 80% of RAM, and need
-    # not keep rows in order (the chunks' order only changes the order failing rows are listed in).
+    # Each suite's frame is streamed to a Parquet file ahead of its validation and handed to pandas in
+    # chunks (gx_suites._Staging, gx_suites._frames); DuckDB spills past this limit instead of caching
+    # up to 80% of RAM, and need not keep rows in order (the chunks' order only changes the order
+    # failing rows are listed in).
     con.execute(f"set memory_limit = '{gx_suites.DUCKDB_MEMORY}'")
     con.execute("set preserve_insertion_order = false")
 
