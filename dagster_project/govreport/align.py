@@ -170,9 +170,22 @@ def _row_cells(texts: tuple[str, ...], signed: tuple[bool, ...], amount: tuple[b
     return tuple([_cell(text, signed[i], amount[i]) for i, text in enumerate(texts)])
 
 
-@lru_cache(maxsize=16384)
 def _cell(text: str, signed: bool, amount: bool) -> tuple:
-    """A delimited cell's value, status and issue (code, severity, message) or None."""
+    """A delimited cell's value, status and issue (code, severity, message) or None; kept per text in
+    one of four dicts by the flags (a plain dict lookup: no argument tuple and recency list)."""
+    cache = _CELL_CACHES[(2 if signed else 0) + (1 if amount else 0)]
+    hit = cache.get(text)
+    if hit is None:
+        hit = _compute_cell(text, signed, amount)
+        if len(cache) < _ROW_CACHE:  # full: the cells seen first stay
+            cache[text] = hit
+    return hit
+
+
+_CELL_CACHES: Final[tuple[dict[str, tuple], ...]] = ({}, {}, {}, {})
+
+
+def _compute_cell(text: str, signed: bool, amount: bool) -> tuple:
     cv = parse_value(text, signed=signed, amount=amount)
     if cv.value is not None:
         status = READ
@@ -389,9 +402,14 @@ def _table3_plan(layout: str) -> tuple[dict[str, int], list[str]]:
     return positions, [k for k in order if k not in flow]
 
 
-@lru_cache(maxsize=64)
 def _t3_cell_ids(key: str) -> tuple[str, ...]:
-    return tuple(f"t3.{key}[{i}]" for i in range(N_COLUMNS))
+    ids = _T3_CELL_IDS.get(key)
+    if ids is None:  # keys are the template's rows: the dict stays small
+        ids = _T3_CELL_IDS[key] = tuple([f"t3.{key}[{i}]" for i in range(N_COLUMNS)])
+    return ids
+
+
+_T3_CELL_IDS: Final[dict[str, tuple[str, ...]]] = {}
 
 
 def _row_shape_issues(result: TableResult, key: str, row: RawRow, cells: list[Token]) -> None:

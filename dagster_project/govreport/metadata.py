@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Final
 
 from . import template
@@ -21,8 +20,7 @@ class Metadata:
     source_url: str | None
 
 
-@lru_cache(maxsize=1)
-def _compiled() -> dict:
+def _compile() -> dict:
     meta = template.raw()["metadata"]
     return {
         "title": re.compile(meta["title_suffix_pattern"]),
@@ -37,11 +35,13 @@ def _compiled() -> dict:
     }
 
 
+# The template's metadata patterns, compiled at import (asked for several times a report).
+_COMPILED: Final = _compile()
 _BREADCRUMB: Final = re.compile(r".*[>»›]")
 
 
 def _clean_agency(text: str) -> str | None:
-    c = _compiled()
+    c = _COMPILED
     text = _BREADCRUMB.sub("", text)
     text = re.sub(r"[\s《》<>\"“”'|_]", "", text)
     changed = True
@@ -57,7 +57,7 @@ def _clean_agency(text: str) -> str | None:
 
 def _agency_before(text: str, pos: int) -> str | None:
     """The name written right before ``pos`` (the year of "<agency>2023年…报告"), back to a delimiter."""
-    stops = _compiled()["stops"]
+    stops = _COMPILED["stops"]
     start = pos
     while start > 0 and pos - start < MAX_AGENCY and text[start - 1] not in stops:
         start -= 1
@@ -65,7 +65,7 @@ def _agency_before(text: str, pos: int) -> str | None:
 
 
 def _is_chrome(line: str) -> bool:
-    return any(marker in line for marker in _compiled()["chrome"])
+    return any(marker in line for marker in _COMPILED["chrome"])
 
 
 def _from_suffix(pattern: re.Pattern, text: str) -> tuple[str, int] | None:
@@ -77,7 +77,7 @@ def _from_suffix(pattern: re.Pattern, text: str) -> tuple[str, int] | None:
 
 
 def extract(lines: list[str], head_limit: int = 40) -> Metadata:
-    c = _compiled()
+    c = _COMPILED
     agency = year = found_by = None
     # 1. A title line near the top (page chrome such as breadcrumbs and visit counters skipped).
     for line in lines[:head_limit]:

@@ -7,9 +7,11 @@ whole document at once.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from functools import lru_cache
+from importlib import resources
 from typing import Final
 
 from opencc import OpenCC
@@ -39,7 +41,38 @@ def _t2s() -> OpenCC:
 
 
 def to_simplified(text: str) -> str:
+    """``text`` in Simplified script, as OpenCC converts it. A text without a character OpenCC's
+    dictionaries could change is returned as it is, without the conversion (``opencc_keys``)."""
+    if _CONVERTIBLE.search(text) is None:
+        return text
     return _t2s().convert(text)
+
+
+def _ranges(chars: str) -> str:
+    """A character class body for ``chars`` (sorted), consecutive code points written as ranges."""
+    out: list[str] = []
+    i = 0
+    while i < len(chars):
+        j = i
+        while j + 1 < len(chars) and ord(chars[j + 1]) == ord(chars[j]) + 1:
+            j += 1
+        out.append(re.escape(chars[i]) if i == j else f"{re.escape(chars[i])}-{re.escape(chars[j])}")
+        i = j + 1
+    return "".join(out)
+
+
+def _convertible() -> re.Pattern:
+    """Any character of ``data/opencc_t2s.json``: the Basic Multilingual Plane's as ranges, and every
+    character beyond it (the regex engine tests a class with those only character by character, 20
+    us a line; the supplementary planes are rare in reports, and such a line is converted anyway)."""
+    package = resources.files(__name__.rpartition(".")[0])
+    data = package.joinpath("data/opencc_t2s.json").read_text(encoding="utf-8")
+    bmp = "".join([c for c in json.loads(data)["chars"] if c <= "\uffff"])
+    return re.compile(f"[{_ranges(bmp)}\U00010000-\U0010ffff]")
+
+
+# Any character a key of OpenCC's t2s dictionaries holds (data/opencc_t2s.json, made by opencc_keys).
+_CONVERTIBLE: Final = _convertible()
 
 
 def normalize_line(line: str) -> str:

@@ -23,11 +23,10 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Final
 
 from . import segment, values
-from .template import placeholders
+from .template import PLACEHOLDERS
 from .tokens import BLANK, VALUE, Token
 from .values import parse_value
 
@@ -97,7 +96,7 @@ def _one_cell(text: str) -> bool:
 
 def _plain_cell(text: str) -> bool:
     """Digits that can be one cell as written (no leading zero), or a placeholder."""
-    return (text.isascii() and text.isdigit() and _one_cell(text)) or text in placeholders()
+    return (text.isascii() and text.isdigit() and _one_cell(text)) or text in PLACEHOLDERS
 
 
 def _value(text: str, signed: bool, amount: bool):
@@ -152,10 +151,13 @@ _ROW_CACHE: Final = 16384
 _ROWS: Final[dict[tuple, RowReadings]] = {}
 
 
-@lru_cache(maxsize=64)
 def no_flags(n: int) -> tuple[bool, ...]:
     """``n`` times False: a row without signed or decimal cells."""
-    return (False,) * n
+    return _NO_FLAGS[n] if n < len(_NO_FLAGS) else (False,) * n
+
+
+# ``no_flags`` of the row widths of the template and more (asked for about 36 times a report).
+_NO_FLAGS: Final = tuple([(False,) * n for n in range(64)])
 
 
 def _read_row(key: tuple, n: int, check, signed: tuple, decimals: tuple, collapsed: bool) -> RowReadings:

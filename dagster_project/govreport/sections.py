@@ -5,7 +5,6 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Final
 
 from . import template
@@ -21,8 +20,7 @@ class Region:
     found_by: str  # "heading" | "fallback"
 
 
-@lru_cache(maxsize=1)
-def _patterns() -> dict[str, re.Pattern]:
+def _compile_patterns() -> dict[str, re.Pattern]:
     return {name: re.compile(p) for name, p in template.raw()["headings"].items()}
 
 
@@ -30,8 +28,7 @@ def _patterns() -> dict[str, re.Pattern]:
 _NUMBERED: Final = re.compile(r"\[([^\]\\^-]+)\]、")
 
 
-@lru_cache(maxsize=1)
-def _numerals() -> dict[str, str]:
+def _heading_numerals() -> dict[str, str]:
     """The numerals each heading may start with ("二三" for "[二三]、…"), checked against the patterns."""
     out = {}
     for name, pattern in template.raw()["headings"].items():
@@ -44,10 +41,15 @@ def _numerals() -> dict[str, str]:
     return out
 
 
+# Built once, at import (asked for once a heading and report).
+_PATTERNS: Final = _compile_patterns()
+_NUMERALS: Final = _heading_numerals()
+
+
 def _heading(doc: str, name: str, cursor: int) -> re.Match | None:
-    """``_patterns()[name].search(doc, cursor)``, tried only where a numeral of the heading stands
+    """``_PATTERNS[name].search(doc, cursor)``, tried only where a numeral of the heading stands
     before a "、" (a search with a character class first tries the pattern at every character)."""
-    pattern, numerals = _patterns()[name], _numerals()[name]
+    pattern, numerals = _PATTERNS[name], _NUMERALS[name]
     at = doc.find("、", cursor + 1)
     while at >= 0:
         if doc[at - 1] in numerals:

@@ -9,6 +9,8 @@ from functools import cache, lru_cache
 from importlib import resources
 from typing import Final
 
+# This module's package (``__package__`` is not yet set while a compiled module is imported).
+_PACKAGE: Final = __name__.rpartition(".")[0]
 FORMAT_2021: Final = "2021"
 FORMAT_2019: Final = "2019"
 
@@ -36,13 +38,13 @@ def digest() -> str:
     """Short digest of the template data (part of the parser version)."""
     import hashlib
 
-    data = resources.files(__package__).joinpath("data/template.json").read_bytes()
+    data = resources.files(_PACKAGE).joinpath("data/template.json").read_bytes()
     return hashlib.sha256(data).hexdigest()[:10]
 
 
 @lru_cache(maxsize=1)
 def raw() -> dict:
-    with resources.files(__package__).joinpath("data/template.json").open(encoding="utf-8") as fh:
+    with resources.files(_PACKAGE).joinpath("data/template.json").open(encoding="utf-8") as fh:
         return json.load(fh)
 
 
@@ -100,9 +102,13 @@ def row_group(key: str) -> str:
     return next(r["group"] for r in raw()["table3_rows"] if r["key"] == key)
 
 
-@cache
+# The texts that stand for an empty cell ("-", "/", "无", ...). A constant, not a cached call: the
+# parser asks for it several times a report.
+PLACEHOLDERS: Final = frozenset(raw()["placeholders"])
+
+
 def placeholders() -> frozenset[str]:
-    return frozenset(raw()["placeholders"])
+    return PLACEHOLDERS
 
 
 @cache

@@ -14,7 +14,7 @@ import re
 from typing import Final
 
 from . import labels as lab
-from .template import placeholders
+from .template import PLACEHOLDERS
 
 LABEL: Final = "label"
 VALUE: Final = "value"
@@ -71,7 +71,7 @@ _NARRATIVE: Final = re.compile(r"[\u4e00-\u9fff]{25,}")
 
 def _is_value_text(text: str) -> bool:
     t = text.strip()
-    return _numberish(t) or t in placeholders()
+    return _numberish(t) or t in PLACEHOLDERS
 
 
 def _plain_number(text: str) -> bool:
@@ -161,7 +161,7 @@ def _pieces(text: str) -> list[tuple[int, str]]:
 def _residual_tokens(text: str, line: int, offset: int, explicit: bool) -> list[Token]:
     out: list[Token] = []
     for at, piece in _pieces(text):
-        if (piece.isascii() and piece.isdigit()) or piece in placeholders():
+        if (piece.isascii() and piece.isdigit()) or piece in PLACEHOLDERS:
             # The common pieces: a plain number or a placeholder is a value, whatever follows.
             out.append(Token(VALUE, piece, line, offset + at, explicit=explicit))
             continue

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
 
-from .template import placeholders
+from .template import PLACEHOLDERS
 
 _NUMBER: Final = re.compile(r"^([+-]?)(\d+(?:\.\d+)?)(.*)$", re.S)
 _THOUSANDS: Final = re.compile(r"(?<=\d),(?=\d{3}(?:\D|$))")
@@ -31,7 +31,7 @@ def parse_value(raw: str | None, *, signed: bool = False, amount: bool = False) 
     text = raw.strip().replace(" ", "")
     if not text:
         return CellValue(None, raw)
-    if text in placeholders():
+    if text in PLACEHOLDERS:
         return CellValue(None, raw)
     text = _THOUSANDS.sub("", text)
     m = _NUMBER.match(text)

@@ -269,7 +269,7 @@ HEADING_PIECE = st.sampled_from(
 
 def _assert_headings_match(doc: str) -> None:
     for name in sections.SECTION_ORDER:
-        pattern = sections._patterns()[name]
+        pattern = sections._PATTERNS[name]
         for cursor in range(len(doc) + 1):
             want, got = pattern.search(doc, cursor), sections._heading(doc, name, cursor)
             assert (got and (got.start(), got.end())) == (want and (want.start(), want.end())), (name, cursor)
@@ -286,9 +286,9 @@ def test_heading_search_matches_the_patterns_search_on_fixtures(path):
     doc = normalize_document(_decoded(path))[0]
     # Where find_sections searches from: the start, and the end of any heading; and every "、".
     cursors = {0} | {m.start() for m in re.finditer("、", doc)}
-    cursors |= {m.end() for p in sections._patterns().values() for m in p.finditer(doc)}
+    cursors |= {m.end() for p in sections._PATTERNS.values() for m in p.finditer(doc)}
     for name in sections.SECTION_ORDER:
-        pattern = sections._patterns()[name]
+        pattern = sections._PATTERNS[name]
         for cursor in sorted(cursors):
             want, got = pattern.search(doc, cursor), sections._heading(doc, name, cursor)
             assert (got and got.span()) == (want and want.span()), (name, cursor)
