@@ -76,7 +76,14 @@ def _fmt(value: int | float) -> str:
 def _search(
     run: str, n: int, check: Check | None, signed: tuple[bool, ...], decimals: tuple[bool, ...]
 ) -> Readings:
-    if check is row_sum_ok and n == 7 and run.isdigit() and not any(signed) and not any(decimals):
+    if (
+        check is row_sum_ok
+        and n == 7
+        and run.isdigit()
+        and run.isascii()
+        and not any(signed)
+        and not any(decimals)
+    ):
         return _search_row_sum(run)
     return _search_any(run, n, check, signed, decimals)
 
@@ -191,6 +198,8 @@ class _RowSumSearch:
         self.complete = True
 
     def rec(self, pos: int, idx: int, partial: int, stop: int, total: int) -> None:
+        """Place cell ``idx`` from ``pos``. Every call counts one step of the budget; the calls for
+        the last cell (``idx`` 5) are made inline, counted the same way."""
         self.steps += 1
         if self.steps > MAX_STEPS:
             self.complete = False
@@ -203,13 +212,26 @@ class _RowSumSearch:
         left = 5 - idx  # cells still to place after this one, before the total
         if stop - pos - left > left * (MAX_DIGITS + 1) + MAX_DIGITS + 1:
             return  # too many digits left for the cells left
+        zero = run[pos] == "0"
+        value = 0
         for end in range(pos + 1, min(stop - left, pos + MAX_DIGITS + 1) + 1):
-            value = int(run[pos:end])
+            value = value * 10 + (ord(run[end - 1]) - 48)  # int(run[pos:end]): the run is ASCII digits
             if partial + value > total:
                 break
             # Each cell still to place is at most what is left of the total: digits to spare end it.
-            if stop - end > left * len(str(total - partial - value)):
-                if run[pos] == "0":
+            if stop - end > left * _digits(total - partial - value):
+                if zero:
+                    break
+                continue
+            if left == 0:
+                # ``self.rec(end, 6, ...)`` inline: end is ``stop`` here (digits to spare end it).
+                self.steps += 1
+                if self.steps > MAX_STEPS:
+                    self.complete = False
+                    return
+                if partial + value == total:
+                    self.found.append(((*cuts, end), (*acc, value, total)))
+                if zero:
                     break
                 continue
             cuts.append(end)
@@ -217,7 +239,16 @@ class _RowSumSearch:
             self.rec(end, idx + 1, partial + value, stop, total)
             acc.pop()
             cuts.pop()
-            if run[pos] == "0":
+            if zero:
                 break  # "0" is a cell; "01" and longer never are
             if not self.complete:
                 return
+
+
+def _digits(value: int) -> int:
+    """``len(str(value))`` of a non-negative int, without the string."""
+    n = 1
+    while value >= 10:
+        value //= 10
+        n += 1
+    return n
