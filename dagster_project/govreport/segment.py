@@ -101,7 +101,7 @@ class _AnySearch:
     """The state of one ``_search_any`` (an object, not a closure: a recursive closure and its
     environment refer to each other, a cycle left for the garbage collector on every search)."""
 
-    __slots__ = ("check", "complete", "decimals", "derived", "n", "out", "run", "signed", "steps")
+    __slots__ = ("check", "complete", "decimals", "derived", "digits", "n", "out", "run", "signed", "steps")
 
     def __init__(
         self, run: str, n: int, check: Check | None, signed: tuple[bool, ...], decimals: tuple[bool, ...]
@@ -115,6 +115,8 @@ class _AnySearch:
         self.derived = _DERIVED.get(check, {}) if check is not None else {}
         self.steps = 0
         self.complete = True
+        # ASCII digits only (no sign, no point): every piece is a whole number, read digit by digit.
+        self.digits = run.isascii() and run.isdigit()
 
     def rec(self, pos: int, idx: int, acc: list[int | float]) -> None:
         if not self.complete:
@@ -139,7 +141,20 @@ class _AnySearch:
                 self.rec(pos + len(piece), idx + 1, acc)
                 acc.pop()
             return
-        for end in range(pos + 1, min(len(run) - remaining, pos + MAX_DIGITS + 2) + 1):
+        last = min(len(run) - remaining, pos + MAX_DIGITS + 2)
+        if self.digits:
+            # What the loop below does for a piece of digits: "0" is a cell, "01" and longer end it,
+            # any other piece is its int (``_PART`` matches it; no sign or point to refuse).
+            value = 0
+            for end in range(pos + 1, last + 1):
+                if end > pos + 1 and run[pos] == "0":
+                    break
+                value = value * 10 + (ord(run[end - 1]) - 48)
+                acc.append(value)
+                self.rec(end, idx + 1, acc)
+                acc.pop()
+            return
+        for end in range(pos + 1, last + 1):
             piece = run[pos:end]
             digits = piece.lstrip("-+")
             if piece[0] in "-+" and not self.signed[idx]:
