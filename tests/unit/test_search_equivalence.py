@@ -45,6 +45,40 @@ def test_row_sum_search_matches_plain_search(run):
         assert segment.row_sum_ok(split)
 
 
+@st.composite
+def digit_runs(draw) -> tuple[str, int, object]:
+    n = draw(st.sampled_from([2, 3, 4, 7, 15]))
+    check = draw(
+        st.sampled_from([None, segment.row_sum_ok if n == 7 else segment.table4_ok if n == 15 else None])
+    )
+    if n == 15 and draw(st.booleans()):  # table 四 as reports print it: three blocks with their totals
+        cells = []
+        for _ in range(3):
+            block = draw(st.lists(CELL, min_size=4, max_size=4))
+            cells += [*block, sum(block)]
+        return "".join(map(str, cells)), n, check
+    run = draw(st.text(alphabet="0000123456789", min_size=n, max_size=3 * n + 2))
+    return run, n, check
+
+
+def _any_search(run: str, n: int, check, digits: bool) -> tuple:
+    flags = (False,) * n
+    search = segment._AnySearch(run, n, check, flags, flags)
+    search.digits = digits
+    search.rec(0, 0, [])
+    return tuple(search.out), search.complete, search.steps
+
+
+@settings(max_examples=400, deadline=None)
+@given(digit_runs())
+def test_digit_run_search_matches_the_general_piece_by_piece_search(case):
+    # A run of ASCII digits is read digit by digit; the general loop (slices, the part pattern,
+    # int()) must find the same readings in the same order after the same number of steps.
+    run, n, check = case
+    assert segment._AnySearch(run, n, check, (False,) * n, (False,) * n).digits
+    assert _any_search(run, n, check, True) == _any_search(run, n, check, False)
+
+
 def _plain_expansions(values: list, n: int) -> list[tuple]:
     out = []
     for cuts in itertools.combinations(range(1, n), len(values) - 1):
