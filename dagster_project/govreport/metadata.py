@@ -38,12 +38,13 @@ def _compile() -> dict:
 # The template's metadata patterns, compiled at import (asked for several times a report).
 _COMPILED: Final = _compile()
 _BREADCRUMB: Final = re.compile(r".*[>»›]")
+_NAME_NOISE: Final = re.compile(r"[\s《》<>\"“”'|_]")  # dropped from an agency name
 
 
 def _clean_agency(text: str) -> str | None:
     c = _COMPILED
     text = _BREADCRUMB.sub("", text)
-    text = re.sub(r"[\s《》<>\"“”'|_]", "", text)
+    text = _NAME_NOISE.sub("", text)
     changed = True
     while changed:
         changed = False

@@ -134,6 +134,7 @@ _NUMBERING: Final = re.compile(r"\d{1,2}[.、]\s*$")  # "2." before a label
 
 
 _PARENS: Final = re.compile(r"\([^()]*\)")
+_CJK_CHAR: Final = re.compile(r"[\u4e00-\u9fff]")
 _LEADING_NUMBER: Final = re.compile(r"^[+-]?[\d,.]+")
 _LEADING_PLACEHOLDER: Final = re.compile(r"^[-/—–]+")
 
@@ -142,7 +143,7 @@ def _is_sentence(rest: str) -> bool:
     """Text after a number that is prose, not the cell's own note: a cell keeps its punctuation
     inside parentheses ("8件(撤销1件、警告7件)")."""
     rest = _PARENS.sub("", rest)
-    return any(c in rest for c in ",。;:") or len(re.findall(r"[\u4e00-\u9fff]", rest)) > 6
+    return any(c in rest for c in ",。;:") or len(_CJK_CHAR.findall(rest)) > 6
 
 
 def _pieces(text: str) -> list[tuple[int, str]]:
@@ -199,6 +200,9 @@ def tokenize(lines: list[tuple[int, int, str]], catalog: lab.Catalog) -> list[To
     append = out.append
     ordinals = False
     i, n = 0, len(lines)
+    # The line after a fragment is looked up to see whether it is one too; when it is not, it is the
+    # next line read, and its info is taken from here rather than looked up again.
+    peeked, peeked_info = -1, _NO_INFO
     while i < n:
         number, offset, text = lines[i]
         i += 1
@@ -209,11 +213,19 @@ def tokenize(lines: list[tuple[int, int, str]], catalog: lab.Catalog) -> list[To
             out.extend(tokens)
             ordinals = True
             continue
-        fragment, line_tokens, ordinal = _line_info(text, catalog)
+        fragment, line_tokens, ordinal = peeked_info if peeked == i - 1 else _line_info(text, catalog)
         if fragment:
             end, j = offset + len(text), i
-            while j < n and lines[j][1] == end + 1 and _fragment(lines[j][2], catalog):
-                end = lines[j][1] + len(lines[j][2])
+            while j < n and lines[j][1] == end + 1:
+                after = lines[j][2]
+                if len(after) > _CACHED_LINE:
+                    if not _is_fragment(after):
+                        break
+                else:
+                    peeked, peeked_info = j, _line_info(after, catalog)
+                    if not peeked_info[0]:
+                        break
+                end = lines[j][1] + len(after)
                 j += 1
             if j > i:
                 joined = "\n".join([line[2] for line in lines[i - 1 : j]])
@@ -226,6 +238,7 @@ def tokenize(lines: list[tuple[int, int, str]], catalog: lab.Catalog) -> list[To
 
 
 _CACHED_LINE: Final = 400
+_NO_INFO: Final[tuple[bool, tuple[tuple, ...], bool]] = (False, (), False)
 
 
 def _line_info(text: str, catalog: lab.Catalog) -> tuple[bool, tuple[tuple, ...], bool]:
@@ -341,10 +354,6 @@ def _page_number(text: str) -> bool:
 
 
 MAX_FRAGMENT: Final = 30
-
-
-def _fragment(text: str, catalog: lab.Catalog) -> bool:
-    return _line_info(text, catalog)[0] if len(text) <= _CACHED_LINE else _is_fragment(text)
 
 
 def _is_fragment(text: str) -> bool:
