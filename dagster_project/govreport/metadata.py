@@ -43,7 +43,8 @@ _NAME_NOISE: Final = re.compile(r"[\s《》<>\"“”'|_]")  # dropped from an a
 
 def _clean_agency(text: str) -> str | None:
     c = _COMPILED
-    text = _BREADCRUMB.sub("", text)
+    if ">" in text or "»" in text or "›" in text:  # what the pattern needs (it is tried at every character)
+        text = _BREADCRUMB.sub("", text)
     text = _NAME_NOISE.sub("", text)
     changed = True
     while changed:
