@@ -48,11 +48,29 @@ class Label:
     ordinal: str | None = None  # the row's printed number ("2" for 2.其他法律…), table 三 rows only
 
 
-@dataclass(frozen=True)
 class Match:
-    start: int  # span in the scanned text
-    end: int
-    label: Label
+    """A label found in a text. A plain class, not a frozen dataclass: compiled (native.py), its
+    constructor is native code (a frozen dataclass sets each field through ``object.__setattr__``).
+    It compares, hashes and prints by its fields as the dataclass did; not changed once made."""
+
+    __slots__ = ("end", "label", "start")
+
+    def __init__(self, start: int, end: int, label: Label) -> None:
+        self.start = start  # span in the scanned text
+        self.end = end
+        self.label = label
+
+    def _fields(self) -> tuple[int, int, Label]:
+        return (self.start, self.end, self.label)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Match) and self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return "Match(start={!r}, end={!r}, label={!r})".format(*self._fields())
 
 
 class Catalog:
@@ -99,10 +117,18 @@ class Catalog:
         return self._scan(text)
 
     def _scan(self, text: str) -> list[Match]:
-        form, index = template.match_form_with_map(text)
+        form, form_starts, text_starts = template.match_form_with_runs(text)
         out: list[Match] = []
+        last_run = len(form_starts) - 1
+        r = 0  # the run of the form that holds the match's first character (matches come in order)
         for m in self.pattern.finditer(form):
-            start, end = index[m.start()], index[m.end() - 1] + 1
+            first, last = m.start(), m.end() - 1
+            while r < last_run and form_starts[r + 1] <= first:
+                r += 1
+            start = text_starts[r] + first - form_starts[r]
+            while r < last_run and form_starts[r + 1] <= last:
+                r += 1
+            end = text_starts[r] + last - form_starts[r] + 1
             # Closing punctuation right after a label belongs to it: 部分公开(…情形) / “三安全一稳定”;
             # so does opening punctuation right before it: the "(" of "(二)部分公开".
             while end < len(text) and text[end] in _CLOSERS:

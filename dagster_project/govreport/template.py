@@ -23,14 +23,21 @@ def match_form(text: str) -> str:
     return "".join(_KEEP_RUN.findall(text))  # runs, not characters: one list item per run
 
 
-def match_form_with_map(text: str) -> tuple[str, list[int]]:
-    """Match form of ``text`` and, for each kept character, its index in ``text``."""
+def match_form_with_runs(text: str) -> tuple[str, list[int], list[int]]:
+    """Match form of ``text`` and where each of its runs starts, in the form and in ``text``: the
+    form's character ``i`` of run ``r`` is ``text[text_starts[r] + i - form_starts[r]]``
+    (a number per run, not per character)."""
     chars: list[str] = []
-    index: list[int] = []
+    form_starts: list[int] = []
+    text_starts: list[int] = []
+    at = 0
     for m in _KEEP_RUN.finditer(text):
-        chars.append(m.group())
-        index.extend(range(m.start(), m.end()))
-    return "".join(chars), index
+        run = m.group()
+        chars.append(run)
+        form_starts.append(at)
+        text_starts.append(m.start())
+        at += len(run)
+    return "".join(chars), form_starts, text_starts
 
 
 @lru_cache(maxsize=1)

@@ -133,6 +133,42 @@ def test_label_scan_matches_a_whole_scan_on_fixture_lines(path):
             assert catalog.scan(line) == catalog._scan(line), line
 
 
+def _plain_scan(catalog: lab.Catalog, text: str) -> list[lab.Match]:
+    """The scan as first written: the match form with the index in ``text`` of every kept character."""
+    chars, index = [], []
+    for m in re.finditer(r"[0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+", text):
+        chars.append(m.group())
+        index.extend(range(m.start(), m.end()))
+    out: list[lab.Match] = []
+    for m in catalog.pattern.finditer("".join(chars)):
+        start, end = index[m.start()], index[m.end() - 1] + 1
+        while end < len(text) and text[end] in lab._CLOSERS:
+            end += 1
+        floor = out[-1].end if out else 0
+        while start > floor and text[start - 1] in lab._OPENERS:
+            start -= 1
+        out.append(lab.Match(start, end, catalog.entries[m.group()]))
+    return out
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.sampled_from(lab.TABLES), st.lists(SCAN_PIECE, max_size=12))
+def test_label_scan_by_runs_matches_the_per_character_map(table, pieces):
+    catalog = lab.catalog(table)
+    text = "".join(pieces)
+    assert catalog._scan(text) == _plain_scan(catalog, text)
+
+
+@pytest.mark.parametrize("path", TEXTS, ids=lambda p: p.name)
+def test_label_scan_by_runs_matches_the_per_character_map_on_fixtures(path):
+    text = _decoded(path)
+    for table in lab.TABLES:
+        catalog = lab.catalog(table)
+        assert catalog._scan(text) == _plain_scan(catalog, text)
+        for line in text.splitlines():
+            assert catalog._scan(line) == _plain_scan(catalog, line), line
+
+
 def test_word_character_check_matches_the_pattern_on_every_code_point():
     for code in range(0x110000):
         ch = chr(code)
