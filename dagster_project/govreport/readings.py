@@ -349,23 +349,33 @@ class _SegmentSearch:
             return
         kind, text = segments[si]
         left = len(segments) - si - 1
+        base = len(acc)  # ``acc`` is extended for each choice and cut back after it
         if kind == "atom":
             # "--" may be one placeholder or two blank cells written without a space.
             stretch = len(text) if len(text) > 1 and len(set(text)) == 1 and text[0] in "-/—" else 1
-            for m in range(1, min(stretch, n - idx - left) + 1):
-                value = _value(text, signed[idx], decimals[idx]) if text else None
-                self.rec(si + 1, idx + m, [*acc, *([value] * m)])
+            last = min(stretch, n - idx - left)
+            if last < 1:
+                return
+            value = _value(text, signed[idx], decimals[idx]) if text else None
+            for m in range(1, last + 1):
+                acc.extend([value] * m)
+                self.rec(si + 1, idx + m, acc)
+                del acc[base:]
             return
         for m in range(1, n - idx - left + 1):
             if m == 1 and _one_cell(text):
-                self.rec(si + 1, idx + 1, [*acc, _value(text, signed[idx], decimals[idx])])
+                acc.append(_value(text, signed[idx], decimals[idx]))
+                self.rec(si + 1, idx + 1, acc)
+                del acc[base:]
                 continue
             sub = segment.candidates(
                 text, m, None, signed=signed[idx : idx + m], decimals=decimals[idx : idx + m]
             )
             self.complete = self.complete and sub.complete
             for split in sub.splits:
-                self.rec(si + 1, idx + m, [*acc, *split])
+                acc.extend(split)
+                self.rec(si + 1, idx + m, acc)
+                del acc[base:]
 
 
 def _check(check, reading: Reading) -> bool:
