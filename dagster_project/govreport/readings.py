@@ -116,30 +116,75 @@ def read_row(
 ) -> RowReadings:
     """Candidate readings of a row (tokens already stripped of trailing padding)."""
     # Rows repeat across reports ("0000000", "0 0 0 0 0 0 0"): the readings depend only on the
-    # pieces' text, kind, delimitation and relative line, so they are computed once. The key is
-    # flat (four fields per piece): no tuple per piece to build and hash on every lookup.
+    # pieces' text, kind, delimitation and relative line, so they are computed once. Most rows are
+    # regular (every piece delimited or none; all on one line or one a line; a blank's text empty, a
+    # value's not), and their texts with two flags stand for all of that (``_COMPACT_ROWS``).
+    plain = no_flags(n)
+    signed_t = tuple(signed) if signed is not None else plain
+    decimals_t = tuple(decimals) if decimals is not None else plain
+    collapsed = layout is not None and layout.collapsed
     key: list = []
-    base = None
+    delimited = loose = one_line = line_each = regular = True
+    first = prev = count = 0
     for t in tokens:
         kind = t.kind
         if kind in (VALUE, BLANK):
-            if base is None:
-                base = t.line
+            text, line = t.text, t.line
+            if count == 0:
+                first = line
+            else:
+                one_line = one_line and line == prev
+                line_each = line_each and line == prev + 1
+            prev = line
+            count += 1
+            if t.explicit:
+                loose = False
+            else:
+                delimited = False
+            regular = regular and (kind == BLANK) == (text == "")
+            key.append(text)
+    compact: tuple | None = None
+    if regular and (delimited or loose) and (one_line or line_each):
+        key.append(delimited)
+        key.append(one_line)
+        key.append(n)
+        key.append(check)
+        key.append(signed_t)
+        key.append(decimals_t)
+        key.append(collapsed)
+        compact = tuple(key)
+        hit = _COMPACT_ROWS.get(compact)
+        if hit is not None:
+            return hit
+    hit = _read_row_by_pieces(tokens, n, check, signed_t, decimals_t, collapsed, first)
+    if compact is not None and len(_COMPACT_ROWS) < _ROW_CACHE:
+        _COMPACT_ROWS[compact] = hit
+    return hit
+
+
+def _read_row_by_pieces(
+    tokens: Sequence[Token], n: int, check, signed: tuple, decimals: tuple, collapsed: bool, first: int
+) -> RowReadings:
+    """``read_row`` under the flat key (four fields per piece: kind, text, delimitation, line after
+    the first piece's ``first``), which holds for every row."""
+    key: list = []
+    for t in tokens:
+        kind = t.kind
+        if kind in (VALUE, BLANK):
             key.append(kind)
             key.append(t.text)
             key.append(t.explicit)
-            key.append(t.line - base)
-    plain = no_flags(n)
+            key.append(t.line - first)
     # The row's other arguments end the key (four fields per piece before them).
     key.append(n)
     key.append(check)
-    key.append(tuple(signed) if signed is not None else plain)
-    key.append(tuple(decimals) if decimals is not None else plain)
-    key.append(layout is not None and layout.collapsed)
+    key.append(signed)
+    key.append(decimals)
+    key.append(collapsed)
     full = tuple(key)
     hit = _ROWS.get(full)
     if hit is None:
-        hit = _read_row(full[:-5], n, check, full[-3], full[-2], full[-1])
+        hit = _read_row(full[:-5], n, check, signed, decimals, collapsed)
         if len(_ROWS) < _ROW_CACHE:  # full: the rows seen first stay (the template's zeros come early)
             _ROWS[full] = hit
     return hit
@@ -149,6 +194,9 @@ _ROW_CACHE: Final = 16384
 # Each distinct row key's readings (``read_row``): a dict, not ``lru_cache``, whose recency list and
 # argument tuple cost more than the lookup on a hit.
 _ROWS: Final[dict[tuple, RowReadings]] = {}
+# A regular row's readings under its compact key: the pieces' texts, whether they are delimited, whether
+# they share one line (else one a line), then the row's other arguments (``read_row``).
+_COMPACT_ROWS: Final[dict[tuple, RowReadings]] = {}
 
 
 def no_flags(n: int) -> tuple[bool, ...]:

@@ -371,6 +371,37 @@ def test_tokenizer_matches_joining_fragments_first(path):
             assert number == doc.count("\n", 0, offset) + 1
 
 
+# --------------------------------------------------------------------------- row cache keys
+
+ROW_TEXT = st.sampled_from(["0", "00", "7", "70", "07", "-", "", "000", "1", "6"])
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(ROW_TEXT, max_size=8), st.sampled_from([3, 7]), st.lists(st.integers(0, 2), max_size=8))
+def test_row_readings_under_the_compact_key_are_those_of_the_full_key(texts, n, steps):
+    # The same texts delimited or not, on one line, one a line or irregular lines, with a blank's kind
+    # written against its text: no two of these rows may share a cache entry, and every one is read as
+    # the uncached reading of its full key reads it.
+    from dagster_project.govreport import readings, segment
+
+    check = segment.row_sum_ok if n == 7 else None
+    flags = (False,) * n
+    variants = [(explicit, step, False) for explicit in (True, False) for step in (0, 1, None)]
+    variants += [(False, 0, True), (True, 1, True)]
+    for explicit, step, odd in variants:
+        tokens, line = [], 5
+        for i, text in enumerate(texts):
+            line += (steps[i] if i < len(steps) else 1) if step is None else step
+            kind = tk.BLANK if (text == "") != (odd and i == 0) else tk.VALUE
+            tokens.append(tk.Token(kind, text, line, 0, explicit=explicit or (odd and i == 1)))
+        key: list = []
+        for t in tokens:
+            key += [t.kind, t.text, t.explicit, t.line - tokens[0].line]
+        want = readings._read_row(tuple(key), n, check, flags, flags, False)
+        for _ in range(2):  # computed, then from a cache
+            assert readings.read_row(tokens, n, check) == want, (explicit, step, odd)
+
+
 # --------------------------------------------------------------------------- spaced rows
 
 SPACED_PIECE = st.one_of(
