@@ -459,22 +459,25 @@ def _emit_row(
     raw_text, line, offset = src.raw, src.line, src.offset
     out_values: list = []
     out_sources = result.sources
+    # Every cell of the row has the row's text and place; a source is made once per status and
+    # shared by the cells that have it (a CellSource is not changed once made).
+    made: dict[str, CellSource] = {}
     for i in range(n):
         v = values[i]
         if v is DISAGREE:
             out_values.append(None)
-            out_sources[cell_ids[i]] = CellSource(raw_text, line, offset, None, UNDETERMINED, rule)
+            status, why = UNDETERMINED, rule
             undetermined += 1
         elif read:
             out_values.append(v)
-            status = READ if v is not None else BLANK_CELL
-            out_sources[cell_ids[i]] = CellSource(raw_text, line, offset, None, status, None)
+            status, why = (READ if v is not None else BLANK_CELL), None
         else:
             out_values.append(v)
-            status = INFERRED if v is not None else BLANK_CELL
-            out_sources[cell_ids[i]] = CellSource(
-                raw_text, line, offset, None, status, rule or "every reading agrees"
-            )
+            status, why = (INFERRED if v is not None else BLANK_CELL), rule or "every reading agrees"
+        shared = made.get(status)
+        if shared is None:
+            shared = made[status] = CellSource(raw_text, line, offset, None, status, why)
+        out_sources[cell_ids[i]] = shared
     if undetermined:
         if not rr.candidates or not kept:
             code, sev = "unsplittable_digit_run", ERROR
