@@ -55,13 +55,42 @@ class Layout:
 DEFAULT_LAYOUT: Final = Layout()
 
 
-@dataclass(frozen=True)
 class RowReadings:
-    candidates: tuple[Reading, ...]  # empty: the text does not decide the row
-    forced: bool  # one reading, decided by the layout alone (no identity used)
-    kind: str  # delimited | spaced | fused | collapsed | mixed
-    complete: bool = True  # False when an enumeration hit its budget
-    note: str | None = None  # why the row is undetermined, or how it was read
+    """The candidate readings of a row.
+
+    A plain class, not a frozen dataclass: compiled (native.py), its constructor is native code (a
+    frozen dataclass sets each field through ``object.__setattr__``). It compares, hashes and prints
+    by its fields as the dataclass did; not changed once made."""
+
+    __slots__ = ("candidates", "complete", "forced", "kind", "note")
+
+    def __init__(
+        self,
+        candidates: tuple[Reading, ...],  # empty: the text does not decide the row
+        forced: bool,  # one reading, decided by the layout alone (no identity used)
+        kind: str,  # delimited | spaced | fused | collapsed | mixed
+        complete: bool = True,  # False when an enumeration hit its budget
+        note: str | None = None,  # why the row is undetermined, or how it was read
+    ) -> None:
+        self.candidates = candidates
+        self.forced = forced
+        self.kind = kind
+        self.complete = complete
+        self.note = note
+
+    def _fields(self) -> tuple[tuple[Reading, ...], bool, str, bool, str | None]:
+        return (self.candidates, self.forced, self.kind, self.complete, self.note)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RowReadings) and self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return "RowReadings(candidates={!r}, forced={!r}, kind={!r}, complete={!r}, note={!r})".format(
+            *self._fields()
+        )
 
 
 def _is_run(text: str, signed: bool, decimal: bool) -> bool:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
 from typing import Final
 
 from . import template
@@ -12,12 +11,32 @@ from . import template
 SECTION_ORDER: Final = ("table2", "table3", "table4", "problems", "other")
 
 
-@dataclass(frozen=True)
 class Region:
-    name: str
-    start: int  # character offsets in the normalized document
-    end: int
-    found_by: str  # "heading" | "fallback"
+    """A section's span in the normalized document.
+
+    A plain class, not a frozen dataclass: compiled (native.py), its constructor is native code (a
+    frozen dataclass sets each field through ``object.__setattr__``). It compares, hashes and prints
+    by its fields as the dataclass did; not changed once made."""
+
+    __slots__ = ("end", "found_by", "name", "start")
+
+    def __init__(self, name: str, start: int, end: int, found_by: str) -> None:
+        self.name = name
+        self.start = start  # character offsets in the normalized document
+        self.end = end
+        self.found_by = found_by  # "heading" | "fallback"
+
+    def _fields(self) -> tuple[str, int, int, str]:
+        return (self.name, self.start, self.end, self.found_by)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Region) and self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return "Region(name={!r}, start={!r}, end={!r}, found_by={!r})".format(*self._fields())
 
 
 def _compile_patterns() -> dict[str, re.Pattern]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
 
@@ -24,10 +23,30 @@ Split = tuple[int | float, ...]
 Check = Callable[[Split], bool]
 
 
-@dataclass(frozen=True)
 class Readings:
-    splits: tuple[Split, ...]
-    complete: bool  # False when the search budget ran out (the splits are then a sample)
+    """The splits of a run.
+
+    A plain class, not a frozen dataclass: compiled (native.py), its constructor is native code (a
+    frozen dataclass sets each field through ``object.__setattr__``). It compares, hashes and prints
+    by its fields as the dataclass did; not changed once made."""
+
+    __slots__ = ("complete", "splits")
+
+    def __init__(self, splits: tuple[Split, ...], complete: bool) -> None:
+        self.splits = splits
+        self.complete = complete  # False when the search budget ran out (the splits are then a sample)
+
+    def _fields(self) -> tuple[tuple[Split, ...], bool]:
+        return (self.splits, self.complete)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Readings) and self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return "Readings(splits={!r}, complete={!r})".format(*self._fields())
 
     @property
     def unique(self) -> Split | None:
