@@ -183,19 +183,17 @@ def read_row(
         key.append(collapsed)
         compact = tuple(key)
         hit = _COMPACT_ROWS.get(compact)
-        if hit is not None:
-            return hit
-    hit = _read_row_by_pieces(tokens, n, check, signed_t, decimals_t, collapsed, first)
-    if compact is not None and len(_COMPACT_ROWS) < _ROW_CACHE:
-        _COMPACT_ROWS[compact] = hit
-    return hit
+        if hit is None:
+            hit = _read_row(tuple(_pieces_key(tokens, first)), n, check, signed_t, decimals_t, collapsed)
+            if len(_COMPACT_ROWS) < _ROW_CACHE:  # full: the rows seen first stay
+                _COMPACT_ROWS[compact] = hit
+        return hit
+    return _read_row_by_pieces(tokens, n, check, signed_t, decimals_t, collapsed, first)
 
 
-def _read_row_by_pieces(
-    tokens: Sequence[Token], n: int, check, signed: tuple, decimals: tuple, collapsed: bool, first: int
-) -> RowReadings:
-    """``read_row`` under the flat key (four fields per piece: kind, text, delimitation, line after
-    the first piece's ``first``), which holds for every row."""
+def _pieces_key(tokens: Sequence[Token], first: int) -> list:
+    """Four fields per value or blank piece: kind, text, delimitation, line after ``first`` (the first
+    piece's line)."""
     key: list = []
     for t in tokens:
         kind = t.kind
@@ -204,6 +202,15 @@ def _read_row_by_pieces(
             key.append(t.text)
             key.append(t.explicit)
             key.append(t.line - first)
+    return key
+
+
+def _read_row_by_pieces(
+    tokens: Sequence[Token], n: int, check, signed: tuple, decimals: tuple, collapsed: bool, first: int
+) -> RowReadings:
+    """``read_row`` of an irregular row, cached under its flat key (``_pieces_key`` and the row's
+    other arguments)."""
+    key = _pieces_key(tokens, first)
     # The row's other arguments end the key (four fields per piece before them).
     key.append(n)
     key.append(check)
@@ -220,8 +227,8 @@ def _read_row_by_pieces(
 
 
 _ROW_CACHE: Final = 16384
-# Each distinct row key's readings (``read_row``): a dict, not ``lru_cache``, whose recency list and
-# argument tuple cost more than the lookup on a hit.
+# Each distinct irregular row's readings under its flat key (``read_row``): a dict, not ``lru_cache``, whose
+# recency list and argument tuple cost more than the lookup on a hit.
 _ROWS: Final[dict[tuple, RowReadings]] = {}
 # A regular row's readings under its compact key: the pieces' texts, whether they are delimited, whether
 # they share one line (else one a line), then the row's other arguments (``read_row``).
