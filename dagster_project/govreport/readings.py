@@ -261,15 +261,17 @@ def _read_row(key: tuple, n: int, check, signed: tuple, decimals: tuple, collaps
         for t in pieces
     ]
     run_signed, run_decimal = any(signed), any(decimals)
-    runs = [t.kind == VALUE and _is_run(t.text, run_signed, run_decimal) for t in pieces]
-    digits = sum(_digit_count(t.text) for t, r in zip(pieces, runs, strict=True) if r)
-
     if explicit:
         direct = tuple(
             None if i >= k or t.kind == BLANK else _value(t.text, signed[i], decimals[i])
             for i, t in enumerate(pieces[:n])
         ) + (None,) * max(0, n - k)
-        if k >= n or digits < n or check is None:
+        if k >= n or check is None:
+            return RowReadings((direct,), True, "delimited")
+    runs = [t.kind == VALUE and _is_run(t.text, run_signed, run_decimal) for t in pieces]
+    if explicit:
+        digits = sum(_digit_count(t.text) for t, r in zip(pieces, runs, strict=True) if r)
+        if digits < n:
             return RowReadings((direct,), True, "delimited")
         # Fewer delimited cells than the row has, holding enough digits for all of them: a fused
         # run inside one cell is as likely as a short row. Both readings go to the identities.
