@@ -174,13 +174,7 @@ def read_row(
             key.append(text)
     compact: tuple | None = None
     if regular and (delimited or loose) and (one_line or line_each):
-        key.append(delimited)
-        key.append(one_line)
-        key.append(n)
-        key.append(check)
-        key.append(signed_t)
-        key.append(decimals_t)
-        key.append(collapsed)
+        key.extend((delimited, one_line, n, check, signed_t, decimals_t, collapsed))
         compact = tuple(key)
         hit = _COMPACT_ROWS.get(compact)
         if hit is None:
@@ -212,11 +206,7 @@ def _read_row_by_pieces(
     other arguments)."""
     key = _pieces_key(tokens, first)
     # The row's other arguments end the key (four fields per piece before them).
-    key.append(n)
-    key.append(check)
-    key.append(signed)
-    key.append(decimals)
-    key.append(collapsed)
+    key.extend((n, check, signed, decimals, collapsed))
     full = tuple(key)
     hit = _ROWS.get(full)
     if hit is None:

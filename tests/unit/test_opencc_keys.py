@@ -67,7 +67,11 @@ def test_to_simplified_is_opencc_on_each_character():
 
 
 _SAMPLE = st.sampled_from(
-    [*CHARS[::7], *"本年度政府信息公开申请数量予以公开部分不予处理行政复议诉讼总计其他", *"0123456789 -|\n,。"]
+    [
+        *CHARS[::7],
+        *"本年度政府信息公开申请数量予以公开部分不予处理行政复议诉讼总计其他",
+        *"0123456789 -|\n,。",
+    ]
 )
 
 
